@@ -1,0 +1,132 @@
+"""``ask``, ``chat``, ``index`` and ``forget``: talking to the agent and feeding it documents."""
+
+from __future__ import annotations
+
+import json
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from agent.cli.common import HomeOption, LlmOption, UserOption, make_agent
+
+CHAT_HELP = "Commands: /good, /bad [comment], /correct TEXT, /quit"
+
+
+def _print_reply(reply: object, as_json: bool) -> None:
+    from agent.types import Reply
+
+    assert isinstance(reply, Reply)
+    if as_json:
+        typer.echo(json.dumps(reply.to_dict(), indent=2, ensure_ascii=False))
+        return
+    typer.echo(reply.text)
+    for i, citation in enumerate(reply.citations, 1):
+        typer.echo(f"  [{i}] {citation.section} ({citation.source}:{citation.start}-{citation.end})")
+    for artifact in reply.artifacts:
+        typer.echo(f"  {artifact.kind}: {artifact.path}")
+
+
+def ask(
+    question: Annotated[str, typer.Argument(help="The question to answer.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the whole Reply as JSON.")] = False,
+    user: UserOption = "default",
+    home: HomeOption = None,
+    llm: LlmOption = None,
+) -> None:
+    """Answer one question and exit."""
+    agent = make_agent(home, llm)
+    _print_reply(agent.chat(question, user=user, session=f"ask-{uuid.uuid4().hex[:8]}"), as_json)
+
+
+def _lines() -> Iterator[str]:
+    """Lines typed at a prompt, or piped in, until end of input."""
+    if not sys.stdin.isatty():
+        yield from sys.stdin
+        return
+    while True:
+        try:
+            yield input("you> ")
+        except EOFError:
+            return
+
+
+def chat(user: UserOption = "default", home: HomeOption = None, llm: LlmOption = None) -> None:
+    """A conversation in the terminal; feedback on the last answer with /good, /bad, /correct."""
+    agent = make_agent(home, llm)
+    session = f"cli-{uuid.uuid4().hex[:8]}"
+    typer.echo(f"attentive: {agent.backend_description}. {CHAT_HELP}")
+    last = None
+    for line in _lines():
+        message = line.strip()
+        if message in ("/quit", "/exit"):
+            break
+        if message.startswith("/"):
+            command, _, rest = message.partition(" ")
+            if command not in ("/good", "/bad", "/correct"):
+                typer.echo(CHAT_HELP)
+                continue
+            if last is None:
+                typer.echo("Nothing to give feedback on yet.")
+                continue
+            try:
+                if command == "/good":
+                    agent.feedback(last.id, 1, comment=rest or None)
+                elif command == "/bad":
+                    agent.feedback(last.id, -1, comment=rest or None)
+                else:
+                    agent.feedback(last.id, -1, correction=rest)
+            except ValueError as exc:
+                typer.echo(f"Feedback not recorded: {exc}")
+                continue
+            typer.echo("Feedback recorded.")
+            continue
+        last = agent.chat(message, user=user, session=session)
+        _print_reply(last, as_json=False)
+
+
+def index(
+    paths: Annotated[list[Path], typer.Argument(help=".md or .txt files to index.")],
+    home: HomeOption = None,
+) -> None:
+    """Index documents so answers can cite them; unchanged files cost nothing."""
+    from agent.settings import load_settings
+    from knowledge.notes import NotesKnowledge
+
+    s = load_settings(home=home)
+    knowledge = NotesKnowledge(Path(s.home).expanduser(), s.chroma_url, s.collection, s.max_upload_bytes)
+    report = knowledge.index(paths)
+    typer.echo(
+        f"added {report.added}, updated {report.updated}, unchanged {report.unchanged}, removed {report.removed}"
+    )
+    for error in report.errors:
+        typer.echo(f"error: {error}", err=True)
+    if report.errors:
+        raise typer.Exit(1)
+
+
+def forget(
+    source: Annotated[str, typer.Argument(help="File name of the source to drop, e.g. notes.md.")],
+    home: HomeOption = None,
+) -> None:
+    """Drop a source from the index."""
+    from agent.settings import load_settings
+    from knowledge.notes import NotesKnowledge
+
+    s = load_settings(home=home)
+    knowledge = NotesKnowledge(Path(s.home).expanduser(), s.chroma_url, s.collection, s.max_upload_bytes)
+    removed = knowledge.forget(source)
+    if not removed:
+        typer.echo(
+            f"no source named {source!r}; indexed: {', '.join(knowledge.store.sources()) or 'none'}", err=True
+        )
+        raise typer.Exit(1)
+    typer.echo(f"removed {removed} chunks of {source}")
+
+
+def register(app: typer.Typer) -> None:
+    for command in (ask, chat, index, forget):
+        app.command()(command)

@@ -1,0 +1,34 @@
+"""``attentive``: the command-line face. Each subject's commands live in their own module.
+
+Only typer is imported at start-up; the agent and its models load inside the
+commands, so ``attentive --help`` is instant.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+
+from agent.cli import conversation
+
+SUBJECT_MODULES = ("agent.cli.feedback", "agent.cli.evaluate", "agent.cli.ui")
+
+app = typer.Typer(
+    name="attentive",
+    help="A local tutor-agent for deep learning and generative AI, grounded in your study notes.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+conversation.register(app)
+for module_name in SUBJECT_MODULES:
+    importlib.import_module(module_name).register(app)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,251 @@
+"""Turn the agent's records (StreamEvent, Reply, history) into Gradio chat messages.
+
+Plain dictionaries in Gradio's "messages" format, built without importing
+Gradio, so the page logic can be tested without a server. Every answer message
+carries ``metadata.id = "reply-<reply id>"``: that is how a thumb clicked in the
+browser finds the reply it rates, and how thumbs come back after a reload.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+REPLY_PREFIX = "reply-"
+THUMBS = {1: "Like", -1: "Dislike"}
+SCORES = {"Like": 1, "Dislike": -1}
+MAX_ARGS_CHARS = 120
+MAX_QUOTE_CHARS = 240
+
+Message = dict[str, Any]
+
+
+def _get(obj: Any, name: str, default: Any = None) -> Any:
+    """Read a field from a dataclass or a dict alike (history comes as dicts, replies as objects)."""
+    if isinstance(obj, Mapping):
+        return obj.get(name, default)
+    return getattr(obj, name, default)
+
+
+def tool_title(name: str, args: Mapping[str, Any] | None) -> str:
+    """Tool name plus its arguments, short enough for an accordion header."""
+    shown = json.dumps(dict(args or {}), ensure_ascii=False, default=str)
+    if len(shown) > MAX_ARGS_CHARS:
+        shown = shown[: MAX_ARGS_CHARS - 1] + "…"
+    return f"🛠️ {name} {shown}"
+
+
+def tool_step(call: Any, step_id: str, done: bool) -> list[Message]:
+    """One tool call as a collapsible step, with its result nested under it by ``parent_id``."""
+    error = _get(call, "error")
+    ok = bool(_get(call, "ok", True)) and not error
+    metadata: dict[str, Any] = {
+        "title": tool_title(_get(call, "name", "tool"), _get(call, "args")),
+        "id": step_id,
+        "status": "done" if done else "pending",
+    }
+    if done:
+        metadata["duration"] = round(float(_get(call, "seconds", 0.0) or 0.0), 2)
+        if not ok:
+            metadata["log"] = "failed"
+    args = json.dumps(dict(_get(call, "args") or {}), ensure_ascii=False, indent=1, default=str)
+    step: Message = {
+        "role": "assistant",
+        "content": f"Arguments:\n```json\n{args}\n```",
+        "metadata": metadata,
+    }
+    if not done:
+        return [step]
+    output = _get(call, "output") or _get(call, "result")
+    if not ok:
+        result = f"❌ Error: {error}"
+    elif output:
+        result = str(output)
+    else:
+        result = "✅ Finished without error."
+    child: Message = {
+        "role": "assistant",
+        "content": result,
+        "metadata": {"title": "Result" if ok else "Error", "parent_id": step_id, "id": f"{step_id}-out"},
+    }
+    return [step, child]
+
+
+def citations_markdown(citations: Iterable[Any]) -> str:
+    """The sources of an answer: section path and quoted span, one per line."""
+    lines = []
+    for number, citation in enumerate(citations, start=1):
+        section = _get(citation, "section", "") or "(no section)"
+        source = _get(citation, "source", "")
+        quote = " ".join(str(_get(citation, "quote", "")).split())
+        if len(quote) > MAX_QUOTE_CHARS:
+            quote = quote[: MAX_QUOTE_CHARS - 1] + "…"
+        where = f"**{section}**" + (f" ({Path(str(source)).name})" if source else "")
+        lines.append(f"{number}. {where}: “{quote}”")
+    if not lines:
+        return ""
+    return "**Sources**\n\n" + "\n".join(lines)
+
+
+def answer_message(reply_id: str, text: str, citations: Iterable[Any] = ()) -> Message:
+    """The answer text with its sources underneath, tagged with the reply id for feedback."""
+    sources = citations_markdown(citations)
+    body = text.strip() or "(no answer)"
+    if sources:
+        body = f"{body}\n\n---\n{sources}"
+    return {"role": "assistant", "content": body, "metadata": {"id": REPLY_PREFIX + reply_id}}
+
+
+def safe_artifact(path: str | Path, artifacts_dir: Path) -> Path | None:
+    """The artifact's real path if it lies inside the artifacts folder, else None (never served)."""
+    try:
+        real = Path(path).resolve(strict=True)
+    except OSError:
+        return None
+    root = artifacts_dir.resolve()
+    return real if real.is_file() and real.is_relative_to(root) else None
+
+
+def artifact_messages(artifacts: Iterable[Any], artifacts_dir: Path) -> list[Message]:
+    """Images and sounds inline; anything outside the artifacts folder is named but not served."""
+    messages: list[Message] = []
+    for artifact in artifacts:
+        caption = str(_get(artifact, "caption", "") or "")
+        path = safe_artifact(_get(artifact, "path", ""), artifacts_dir)
+        if path is None:
+            messages.append({"role": "assistant", "content": f"(figure not available: {caption})"})
+            continue
+        messages.append({"role": "assistant", "content": {"path": str(path), "alt_text": caption}})
+        if caption:
+            messages.append({"role": "assistant", "content": f"*{caption}*"})
+    return messages
+
+
+class TurnView:
+    """The messages of the turn being streamed, rebuilt from events as they arrive."""
+
+    def __init__(self, turn: str, artifacts_dir: Path) -> None:
+        self.turn = turn
+        self.artifacts_dir = artifacts_dir
+        self.steps: list[tuple[str, Any, bool]] = []  # (step id, call, done)
+        self.text = ""
+        self.final: list[Message] | None = None
+        self.reply_id: str | None = None
+
+    def add(self, event: Any) -> None:
+        kind = _get(event, "kind")
+        if kind == "token":
+            self.text += _get(event, "text", "") or ""
+        elif kind == "tool_start":
+            call = _get(event, "tool")
+            self.steps.append((f"{self.turn}-tool-{len(self.steps)}", call, False))
+        elif kind == "tool_end":
+            self._finish_step(_get(event, "tool"))
+        elif kind == "reply":
+            self._finish(_get(event, "reply"))
+
+    def _finish_step(self, call: Any) -> None:
+        call_id, name = _get(call, "id", ""), _get(call, "name", "")
+        for index in range(len(self.steps) - 1, -1, -1):
+            step_id, started, done = self.steps[index]
+            same = (call_id and _get(started, "id", "") == call_id) or (
+                not call_id and _get(started, "name") == name
+            )
+            if same and not done:
+                self.steps[index] = (step_id, call, True)
+                return
+        self.steps.append((f"{self.turn}-tool-{len(self.steps)}", call, True))
+
+    def _finish(self, reply: Any) -> None:
+        self.reply_id = str(_get(reply, "id", ""))
+        # Steps the stream never closed are closed from the reply's own record.
+        recorded = list(_get(reply, "tool_calls", []) or [])
+        for index, (step_id, call, done) in enumerate(self.steps):
+            if not done:
+                match = next((c for c in recorded if _get(c, "name") == _get(call, "name")), call)
+                self.steps[index] = (step_id, match, True)
+        if not self.steps:
+            for call in recorded:
+                self.steps.append((f"{self.turn}-tool-{len(self.steps)}", call, True))
+        self.final = [
+            answer_message(self.reply_id, _get(reply, "text", ""), _get(reply, "citations", []) or [])
+        ]
+        self.final += artifact_messages(_get(reply, "artifacts", []) or [], self.artifacts_dir)
+
+    def messages(self) -> list[Message]:
+        out: list[Message] = []
+        for step_id, call, done in self.steps:
+            out += tool_step(call, step_id, done)
+        if self.final is not None:
+            return out + self.final
+        if self.text:
+            out.append({"role": "assistant", "content": self.text})
+        elif not self.steps:
+            out.append({"role": "assistant", "content": "…"})
+        return out
+
+
+def history_messages(history: Sequence[Mapping[str, Any]], artifacts_dir: Path) -> list[Message]:
+    """A stored conversation, as ``Agent.history`` returns it, back into chat messages."""
+    out: list[Message] = []
+    for number, item in enumerate(history):
+        role = _get(item, "role", "assistant")
+        content = str(_get(item, "content", "") or "")
+        if role == "user":
+            out.append({"role": "user", "content": content})
+            continue
+        for index, call in enumerate(_get(item, "tool_calls", []) or []):
+            out += tool_step(call, f"h{number}-tool-{index}", True)
+        reply_id = _get(item, "reply_id") or _get(item, "id") or ""
+        out.append(answer_message(str(reply_id), content, _get(item, "citations", []) or []))
+        out += artifact_messages(_get(item, "artifacts", []) or [], artifacts_dir)
+    return out
+
+
+def assistant_groups(messages: Sequence[Mapping[str, Any]]) -> list[tuple[int, list[Mapping[str, Any]]]]:
+    """Consecutive assistant messages, as the chatbot draws them in one bubble with one pair of thumbs."""
+    groups: list[tuple[int, list[Mapping[str, Any]]]] = []
+    previous = None
+    for index, message in enumerate(messages):
+        role = message.get("role")
+        if role == "assistant":
+            if previous == "assistant":
+                groups[-1][1].append(message)
+            else:
+                groups.append((index, [message]))
+        previous = role
+    return groups
+
+
+def _reply_in(group: Iterable[Mapping[str, Any]]) -> str | None:
+    for message in group:
+        ident = str((message.get("metadata") or {}).get("id", ""))
+        if ident.startswith(REPLY_PREFIX):
+            return ident[len(REPLY_PREFIX) :]
+    return None
+
+
+def reply_id_at(messages: Sequence[Mapping[str, Any]], index: int | Sequence[int]) -> str | None:
+    """The reply a thumb belongs to: the chatbot reports the index of the first message of the bubble."""
+    position = index if isinstance(index, int) else index[0]
+    for start, group in assistant_groups(messages):
+        if start <= position < start + len(group):
+            return _reply_in(group)
+    return None
+
+
+def feedback_values(
+    messages: Sequence[Mapping[str, Any]], given: Mapping[str, int | str]
+) -> list[str | None]:
+    """The chatbot's ``feedback_value``: one entry per assistant bubble, "Like", "Dislike" or None."""
+    values: list[str | None] = []
+    for _, group in assistant_groups(messages):
+        reply_id = _reply_in(group)
+        score = given.get(reply_id) if reply_id else None
+        if isinstance(score, str):
+            values.append(score if score in SCORES else None)
+        else:
+            values.append(THUMBS.get(int(score)) if score else None)
+    return values

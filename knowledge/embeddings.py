@@ -1,0 +1,46 @@
+"""Sentence embeddings with the bundled all-MiniLM-L6-v2.
+
+One model per process, loaded on first use and shared by every Agent, so a
+second Agent (a new dialogue, a new test) costs nothing to start.
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import cache
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from knowledge.embedded_models import minilm_path
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+_lock = threading.Lock()
+
+
+@cache
+def _model() -> SentenceTransformer:
+    from sentence_transformers import SentenceTransformer
+
+    return SentenceTransformer(str(minilm_path()), device="cpu", local_files_only=True)
+
+
+def embed(texts: list[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
+    """L2-normalised float32 rows, one per text; cosine similarity is then a dot product."""
+    if not texts:
+        return np.zeros((0, 384), dtype=np.float32)
+    with _lock:
+        vectors = _model().encode(
+            texts,
+            batch_size=batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=progress,
+        )
+    return np.asarray(vectors, dtype=np.float32)
+
+
+def embed_one(text: str) -> np.ndarray:
+    return embed([text])[0]

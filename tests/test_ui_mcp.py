@@ -1,0 +1,72 @@
+"""``attentive ui --mcp``: the tools served over Gradio's MCP endpoint, called by a real MCP client."""
+
+from __future__ import annotations
+
+import re
+import socket
+from collections.abc import Iterator
+
+import pytest
+
+from agent.ui.mcp_tools import MCP_TOOL_NAMES
+
+pytestmark = pytest.mark.slow
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def mcp_url(shared_agent: object) -> Iterator[str]:
+    from agent.ui.app import launch
+
+    port = _free_port()
+    demo = launch(host="127.0.0.1", port=port, agent=shared_agent, mcp=True, block=False)
+    try:
+        yield f"http://127.0.0.1:{port}/gradio_api/mcp/"
+    finally:
+        demo.close()
+
+
+async def _session_call(url: str, action: str, *args: object) -> object:
+    from mcp import ClientSession
+    from mcp.client.streamable_http import streamable_http_client
+
+    async with streamable_http_client(url) as (read, write, _), ClientSession(read, write) as session:
+        await session.initialize()
+        return await getattr(session, action)(*args)
+
+
+async def test_mcp_lists_exactly_the_tools_with_typed_arguments(mcp_url: str) -> None:
+    listed = await _session_call(mcp_url, "list_tools")
+    tools = {tool.name: tool for tool in listed.tools}
+    assert set(tools) == set(MCP_TOOL_NAMES)  # no chat-page handler leaks out as a tool
+    attention = tools["attention_demo"].inputSchema
+    assert attention["required"] == ["sentence"]
+    assert "integer" in str(attention["properties"]["layer"])
+    assert "0..5" in attention["properties"]["layer"]["description"]
+    assert "real transformer" in tools["attention_demo"].description
+
+
+async def test_mcp_search_notes_returns_quotes_of_the_notes(mcp_url: str, notes_text: str) -> None:
+    result = await _session_call(
+        mcp_url, "call_tool", "search_notes", {"query": "What is positional encoding?"}
+    )
+    assert not result.isError
+    text = "\n".join(part.text for part in result.content if getattr(part, "text", None))
+    assert "Sources:" in text
+    quotes = re.findall(r'^- [^:]+: "(.+)"$', text, flags=re.M)
+    assert quotes, text
+    flat_notes = " ".join(notes_text.split())
+    assert all(quote in flat_notes for quote in quotes)
+    assert any("position" in quote.lower() for quote in quotes)
+
+
+async def test_mcp_bad_argument_comes_back_as_a_readable_error(mcp_url: str) -> None:
+    args = {"sentence": "The cat sat on the mat", "layer": 9}
+    result = await _session_call(mcp_url, "call_tool", "attention_demo", args)
+    text = "\n".join(part.text for part in result.content if getattr(part, "text", None))
+    assert "layer must be 0..5" in text

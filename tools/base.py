@@ -1,0 +1,73 @@
+"""The contract every tool honours: plain inputs in, a ToolResult out.
+
+Tools never import ``agent``: the agent hands them a ToolContext (where to write
+files, who is asking) and turns their ToolResult into messages and a Reply.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from knowledge.types import Citation
+
+ArtifactKind = Literal["image", "audio", "table", "text"]
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """A file a tool made for the user (a figure, a sound, a table)."""
+
+    kind: ArtifactKind
+    path: Path
+    caption: str
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["path"] = str(self.path)
+        return data
+
+
+@dataclass
+class ToolResult:
+    """What a tool hands back.
+
+    ``text`` is for the user and the model; ``data`` holds the numbers behind it
+    so tests and evaluations can check meaning rather than wording.
+    """
+
+    text: str
+    artifacts: list[Artifact] = field(default_factory=list)
+    citations: list[Citation] = field(default_factory=list)
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+class ToolInputError(ValueError):
+    """An argument a user can fix; the message says what is allowed."""
+
+
+class ToolUnavailable(RuntimeError):
+    """The tool cannot run here (missing weights or extra); the message says how to fix it."""
+
+
+@dataclass(frozen=True)
+class ToolContext:
+    """What a tool may know about its caller: the data home and the user."""
+
+    home: Path
+    user: str = "default"
+
+    @property
+    def artifacts_dir(self) -> Path:
+        path = self.home / "artifacts"
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def artifact_path(self, stem: str, suffix: str) -> Path:
+        """A fresh, collision-free file name under the data home's artifacts folder."""
+        digest = hashlib.sha1(f"{stem}{time.time_ns()}".encode()).hexdigest()[:10]
+        safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in stem)[:40]
+        return self.artifacts_dir / f"{safe}-{digest}{suffix}"

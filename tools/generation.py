@@ -1,0 +1,365 @@
+"""generate_text: let a learner try a language model, streaming token by token.
+
+Three routes, picked from ``model``: nothing means the bundled SmolLM2 GGUF
+through llama.cpp (fast on two CPU threads); a ``.gguf`` file also goes through
+llama.cpp; a local folder or a Hub id goes through transformers. Hub ids are
+checked by ``hub_ids`` first and loaded from the local cache only: a tool call
+never starts a multi-gigabyte download, it says which command would.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from tools import hub_env
+from tools.base import ToolContext, ToolInputError, ToolResult, ToolUnavailable
+from tools.hub_ids import resolve_model_id
+
+MAX_NEW_TOKENS = 1024
+MAX_PROMPT_CHARS = 20_000
+LLAMA_N_CTX = 4096
+LLAMA_THREADS = 2
+CHAT_OVERHEAD_TOKENS = 16  # chat-template tokens around a single user message
+SMOLLM2_ID = "HuggingFaceTB/SmolLM2-135M-Instruct"
+
+
+class GenerateTextArgs(BaseModel):
+    """Arguments of generate_text."""
+
+    prompt: str = Field(
+        min_length=1, max_length=MAX_PROMPT_CHARS, description="The text the model continues or answers."
+    )
+    model: str | None = Field(
+        default=None,
+        description="Leave empty for the bundled SmolLM2-135M-Instruct. Otherwise a Hub id already in the local "
+        "cache (e.g. 'openai-community/gpt2'), a local model folder, or a .gguf file path.",
+    )
+    max_new_tokens: int = Field(
+        default=200, ge=1, le=MAX_NEW_TOKENS, description="Most tokens to generate (1..1024)."
+    )
+    temperature: float = Field(
+        default=0.7, ge=0.0, le=2.0, description="Randomness, 0 = always the most likely token, up to 2."
+    )
+    top_p: float = Field(default=0.95, gt=0.0, le=1.0, description="Nucleus sampling mass, in (0, 1].")
+    seed: int | None = Field(default=None, ge=0, description="Fix for reproducible samples.")
+
+
+@dataclass(frozen=True)
+class GenerationResult:
+    """Generated text and its cost; ``tokens`` counts generated tokens, not characters."""
+
+    text: str
+    tokens: int
+    model: str
+    seconds: float
+    backend: str = "llama.cpp"
+    prompt_tokens: int = 0
+    finish_reason: str | None = None
+
+    @property
+    def tokens_per_second(self) -> float:
+        return self.tokens / self.seconds if self.seconds > 0 else 0.0
+
+
+OnToken = Callable[[str], None] | None
+
+
+def check_sampling(max_new_tokens: int, temperature: float, top_p: float, seed: int | None) -> None:
+    """Refuse out-of-range sampling settings with the allowed range in the message."""
+    if isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, int):
+        raise ToolInputError(f"max_new_tokens must be an integer 1..{MAX_NEW_TOKENS}, got {max_new_tokens!r}")
+    if not 1 <= max_new_tokens <= MAX_NEW_TOKENS:
+        raise ToolInputError(f"max_new_tokens must be 1..{MAX_NEW_TOKENS}, got {max_new_tokens}")
+    if (
+        isinstance(temperature, bool)
+        or not isinstance(temperature, int | float)
+        or not 0.0 <= temperature <= 2.0
+    ):
+        raise ToolInputError(f"temperature must be 0..2, got {temperature!r}")
+    if isinstance(top_p, bool) or not isinstance(top_p, int | float) or not 0.0 < top_p <= 1.0:
+        raise ToolInputError(f"top_p must be in (0, 1], got {top_p!r}")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
+        raise ToolInputError(f"seed must be a non-negative integer or empty, got {seed!r}")
+
+
+def _check_prompt(prompt: str) -> str:
+    if not isinstance(prompt, str) or not prompt.strip():
+        raise ToolInputError("prompt is empty; give the text the model should continue or answer")
+    if len(prompt) > MAX_PROMPT_CHARS:
+        raise ToolInputError(f"prompt has {len(prompt)} characters, the most is {MAX_PROMPT_CHARS}")
+    return prompt
+
+
+def _check_context(prompt_tokens: int, max_new_tokens: int, n_ctx: int, model: str) -> None:
+    if prompt_tokens + max_new_tokens > n_ctx:
+        room = max(n_ctx - max_new_tokens, 0)
+        raise ToolInputError(
+            f"prompt is {prompt_tokens} tokens and {max_new_tokens} new tokens were asked for, but the context of "
+            f"{model} is {n_ctx} tokens: keep the prompt under {room} tokens or lower max_new_tokens"
+        )
+
+
+# --------------------------------------------------------------------------- routing
+
+
+@dataclass(frozen=True)
+class _Route:
+    backend: str  # "llama.cpp" or "transformers"
+    source: str  # file, folder, or cache snapshot folder
+    label: str  # what the result reports as .model
+
+
+def _route(model: str | None) -> _Route:
+    if model is None or not str(model).strip():
+        from knowledge.embedded_models import EmbeddedModelMissing, smollm2_gguf_path
+
+        try:
+            path = smollm2_gguf_path()
+        except EmbeddedModelMissing as exc:
+            raise ToolUnavailable(f"the bundled SmolLM2 model is missing: {exc}") from exc
+        return _Route("llama.cpp", str(path), f"{SMOLLM2_ID} (bundled GGUF)")
+    text = str(model).strip()
+    path = Path(text).expanduser()
+    if path.is_file() and path.suffix.lower() == ".gguf":
+        return _Route("llama.cpp", str(path.resolve()), path.name)
+    if path.is_dir():
+        return _Route("transformers", str(path.resolve()), path.name)
+    if text.lower().endswith(".gguf"):
+        raise ToolInputError(
+            f"no GGUF file at {text!r}; give an existing .gguf path, a model folder or a Hub id"
+        )
+    resolution = resolve_model_id(text)  # refuses paths that do not exist, URLs, a/b/c, ".."
+    folder = hub_env.cached_snapshot(resolution.id)
+    if folder is not None:
+        return _Route("transformers", str(folder), resolution.id)
+    if resolution.id == SMOLLM2_ID:
+        return _route(None)
+    raise ToolUnavailable(hub_env.download_hint(resolution.id))
+
+
+# --------------------------------------------------------------------------- llama.cpp
+
+
+_LLAMA_LOCK = threading.Lock()
+
+
+@lru_cache(maxsize=2)
+def _llama(path: str) -> Any:
+    """One Llama per GGUF file: loading costs a quarter second, the KV cache some memory."""
+    try:
+        from llama_cpp import Llama
+    except ImportError as exc:  # pragma: no cover - core dependency
+        raise ToolUnavailable("llama-cpp-python is not installed: pip install llama-cpp-python") from exc
+    return Llama(model_path=path, n_ctx=LLAMA_N_CTX, n_threads=LLAMA_THREADS, verbose=False)
+
+
+def _generate_llama(
+    route: _Route,
+    prompt: str,
+    max_new_tokens: int,
+    temperature: float,
+    top_p: float,
+    seed: int | None,
+    on_token: OnToken,
+) -> GenerationResult:
+    llm = _llama(route.source)
+    prompt_tokens = len(llm.tokenize(prompt.encode("utf-8"), add_bos=False)) + CHAT_OVERHEAD_TOKENS
+    _check_context(prompt_tokens, max_new_tokens, llm.n_ctx(), route.label)
+    from llama_cpp import LogitsProcessorList
+
+    pieces: list[str] = []
+    sampled = 0
+
+    def count(_ids: Any, scores: Any) -> Any:  # called once per sampled token, the exact count
+        nonlocal sampled
+        sampled += 1
+        return scores
+
+    finish: str | None = None
+    with _LLAMA_LOCK:  # a Llama instance is not safe to share between threads
+        started = time.perf_counter()
+        llm.reset()  # re-read the prompt: a reused KV prefix shifts logits, so greedy/seeded runs would differ
+        stream = llm.create_chat_completion(
+            messages=[{"role": "user", "content": prompt}],
+            max_tokens=max_new_tokens,
+            temperature=float(temperature),
+            top_p=float(top_p),
+            seed=seed,
+            stream=True,
+            logits_processor=LogitsProcessorList([count]),
+        )
+        for chunk in stream:
+            choice = chunk["choices"][0]
+            piece = choice["delta"].get("content")
+            if piece:
+                pieces.append(piece)
+                if on_token is not None:
+                    on_token(piece)
+            finish = choice.get("finish_reason") or finish
+        seconds = time.perf_counter() - started
+    # The end-of-turn token is sampled but is not text. One chunk per token, except that the bytes of one
+    # character split over several tokens (emoji, CJK) arrive as one chunk.
+    tokens = sampled - 1 if finish == "stop" and sampled else sampled
+    return GenerationResult("".join(pieces), tokens, route.label, seconds, "llama.cpp", prompt_tokens, finish)
+
+
+# --------------------------------------------------------------------------- transformers
+
+
+@lru_cache(maxsize=2)
+def _hf_model(source: str) -> tuple[Any, Any, int]:
+    """Tokenizer, model and context length of a local folder, loaded once."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=True)
+        model = AutoModelForCausalLM.from_pretrained(source, local_files_only=True)
+    except (OSError, ValueError) as exc:
+        raise ToolUnavailable(
+            f"cannot load a causal language model from {source}: {exc}".splitlines()[0]
+        ) from exc
+    model.eval()
+    config = model.config
+    n_ctx = getattr(config, "max_position_embeddings", None) or getattr(config, "n_positions", None) or 2048
+    return tokenizer, model, int(n_ctx)
+
+
+def _token_streamer(tokenizer: Any, on_token: OnToken) -> Any:
+    """A streamer calling ``on_token`` once per generated token, in the caller's thread.
+
+    TextIteratorStreamer batches text up to word boundaries and needs a second
+    thread; per-token callbacks keep the count of calls and tokens aligned.
+    """
+    from transformers.generation.streamers import BaseStreamer
+
+    class PerTokenStreamer(BaseStreamer):
+        def __init__(self) -> None:
+            self.ids: list[int] = []
+            self.shown = ""
+            self.skipped_prompt = False
+
+        def put(self, value: Any) -> None:
+            if not self.skipped_prompt:  # generate() first hands over the prompt ids
+                self.skipped_prompt = True
+                return
+            self.ids.extend(int(i) for i in value.reshape(-1).tolist())
+            text = tokenizer.decode(self.ids, skip_special_tokens=True)
+            if text.endswith("\ufffd"):  # half of a multi-byte character: wait for the rest
+                return
+            piece, self.shown = text[len(self.shown) :], text
+            if piece and on_token is not None:
+                on_token(piece)
+
+        def end(self) -> None:
+            text = tokenizer.decode(self.ids, skip_special_tokens=True)
+            piece, self.shown = text[len(self.shown) :], text
+            if piece and on_token is not None:
+                on_token(piece)
+
+    return PerTokenStreamer()
+
+
+def _generate_transformers(
+    route: _Route,
+    prompt: str,
+    max_new_tokens: int,
+    temperature: float,
+    top_p: float,
+    seed: int | None,
+    on_token: OnToken,
+) -> GenerationResult:
+    import torch
+
+    tokenizer, model, n_ctx = _hf_model(route.source)
+    if getattr(tokenizer, "chat_template", None):
+        encoded = tokenizer.apply_chat_template(
+            [{"role": "user", "content": prompt}],
+            add_generation_prompt=True,
+            return_tensors="pt",
+            return_dict=True,
+        )
+    else:
+        encoded = tokenizer(prompt, return_tensors="pt")
+    prompt_tokens = int(encoded["input_ids"].shape[-1])
+    _check_context(prompt_tokens, max_new_tokens, n_ctx, route.label)
+    sampling: dict[str, Any] = {"do_sample": False}
+    if temperature > 0:
+        sampling = {"do_sample": True, "temperature": float(temperature), "top_p": float(top_p)}
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    started = time.perf_counter()
+    with torch.inference_mode():
+        if seed is not None:
+            torch.manual_seed(seed)
+        output = model.generate(
+            **encoded,
+            max_new_tokens=max_new_tokens,
+            pad_token_id=pad,
+            streamer=_token_streamer(tokenizer, on_token),
+            **sampling,
+        )
+    seconds = time.perf_counter() - started
+    new_ids = output[0, prompt_tokens:]
+    text = tokenizer.decode(new_ids, skip_special_tokens=True)
+    finish = "length" if len(new_ids) >= max_new_tokens else "stop"
+    return GenerationResult(
+        text, int(len(new_ids)), route.label, seconds, "transformers", prompt_tokens, finish
+    )
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def generate_text(
+    prompt: str,
+    model: str | None = None,
+    max_new_tokens: int = 200,
+    temperature: float = 0.7,
+    top_p: float = 0.95,
+    seed: int | None = None,
+    on_token: OnToken = None,
+) -> GenerationResult:
+    """Generate from ``prompt``; ``on_token`` receives each token's text as it is produced."""
+    _check_prompt(prompt)
+    check_sampling(max_new_tokens, temperature, top_p, seed)
+    route = _route(model)
+    if route.backend == "llama.cpp":
+        return _generate_llama(route, prompt, max_new_tokens, temperature, top_p, seed, on_token)
+    return _generate_transformers(route, prompt, max_new_tokens, temperature, top_p, seed, on_token)
+
+
+def generate_text_tool(
+    ctx: ToolContext,
+    prompt: str,
+    model: str | None = None,
+    max_new_tokens: int = 200,
+    temperature: float = 0.7,
+    top_p: float = 0.95,
+    seed: int | None = None,
+    on_token: OnToken = None,
+) -> ToolResult:
+    """The agent's generate_text tool: the generated text plus a line saying what made it."""
+    result = generate_text(prompt, model, max_new_tokens, temperature, top_p, seed, on_token)
+    footer = (
+        f"\n\n— {result.tokens} tokens from {result.model} via {result.backend} in {result.seconds:.2f} s "
+        f"({result.tokens_per_second:.0f} tokens/s, temperature {temperature}, top_p {top_p}"
+        f"{f', seed {seed}' if seed is not None else ''})"
+    )
+    data = {
+        "text": result.text,
+        "tokens": result.tokens,
+        "prompt_tokens": result.prompt_tokens,
+        "model": result.model,
+        "backend": result.backend,
+        "seconds": result.seconds,
+        "tokens_per_second": result.tokens_per_second,
+        "finish_reason": result.finish_reason,
+    }
+    return ToolResult(text=result.text + footer, data=data)

@@ -1,0 +1,94 @@
+"""The Hugging Face environment, read at call time and in one place.
+
+``huggingface_hub`` copies ``HF_ENDPOINT``, ``HF_HUB_OFFLINE`` and the cache
+location into constants when it is imported, so a variable set later (by a test,
+a notebook, or the agent's settings) would be ignored. Reading them here on every
+call and passing them explicitly (``HfApi(endpoint=...)``, ``cache_dir=...``)
+keeps the behaviour what the environment says now.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from tools.hub_ids import snapshot_record
+
+DEFAULT_ENDPOINT = "https://huggingface.co"
+_TRUE = {"1", "true", "yes", "on"}
+
+
+def endpoint() -> str:
+    return os.environ.get("HF_ENDPOINT", DEFAULT_ENDPOINT).rstrip("/") or DEFAULT_ENDPOINT
+
+
+def token() -> str | None:
+    return os.environ.get("HF_TOKEN") or None
+
+
+def offline() -> bool:
+    """True when the user asked for no network (``HF_HUB_OFFLINE`` or ``TRANSFORMERS_OFFLINE``)."""
+    for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"):
+        if os.environ.get(name, "").strip().lower() in _TRUE:
+            return True
+    return False
+
+
+def cache_dir() -> Path:
+    """Where downloaded weights live: HF_HUB_CACHE, else HF_HOME/hub, else ~/.cache/huggingface/hub."""
+    if os.environ.get("HF_HUB_CACHE"):
+        return Path(os.environ["HF_HUB_CACHE"]).expanduser()
+    if os.environ.get("HF_HOME"):
+        return Path(os.environ["HF_HOME"]).expanduser() / "hub"
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
+    return base / "huggingface" / "hub"
+
+
+def cached_snapshot(repo_id: str, marker: str = "config.json") -> Path | None:
+    """The local snapshot folder of ``repo_id`` if ``marker`` is in the cache, else None."""
+    from huggingface_hub import try_to_load_from_cache
+
+    found = try_to_load_from_cache(repo_id, marker, cache_dir=str(cache_dir()))
+    if isinstance(found, str):
+        return Path(found).parent
+    return None
+
+
+def human_bytes(n: float | None) -> str:
+    if not n:
+        return "unknown size"
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if n < 1000 or unit == "TB":
+            return f"{n:.0f} {unit}" if unit in ("B", "KB") else f"{n:.1f} {unit}"
+        n /= 1000
+    return f"{n:.1f} TB"
+
+
+def human_count(n: float | None) -> str:
+    """12M, 1.3K, 6.74B: short enough for a table, precise enough to compare."""
+    if n is None:
+        return "unknown"
+    for scale, unit in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if n >= scale:
+            value = n / scale
+            if unit == "B":
+                return f"{value:.2f}B" if value < 10 else f"{value:.1f}B"
+            return f"{value:.1f}{unit}" if value < 10 else f"{value:.0f}{unit}"
+    return str(int(n))
+
+
+def download_hint(repo_id: str) -> str:
+    """Name, size and the exact fetch command, for messages about missing weights."""
+    record = snapshot_record(repo_id)
+    size = human_bytes(record.get("download_bytes")) if record else "unknown size"
+    gated = (
+        " It is gated: accept its licence on the model page and run `hf auth login` first."
+        if record and record.get("gated")
+        else ""
+    )
+    return (
+        f"The weights of {repo_id} ({size}) are not in the local Hugging Face cache ({cache_dir()}). "
+        f"Fetch them once with `hf download {repo_id}` "
+        f"(older clients: `huggingface-cli download {repo_id}`), then try again.{gated}"
+    )

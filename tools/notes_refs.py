@@ -1,0 +1,91 @@
+"""Citations into the bundled study notes, checked against the file itself.
+
+Demo tools tie their explanation back to a section of the notes. Looking the
+heading and the phrase up in the real file (rather than hard-coding offsets)
+keeps every citation valid when the notes are edited: a phrase that vanished
+fails loudly in tests instead of pointing at the wrong span.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from knowledge.types import Citation
+
+NOTES_SOURCE = "study-notes.md"
+_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*$")
+_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+
+
+@dataclass(frozen=True)
+class _Section:
+    path: str  # "Deep Learning > Transformers > Self-Attention"
+    start: int  # first character of the body (after the heading line)
+    end: int  # first character of the next heading, or end of file
+
+
+def notes_file() -> Path:
+    """The study notes shipped inside the ``knowledge`` package."""
+    return Path(__file__).resolve().parent.parent / "knowledge" / "data" / NOTES_SOURCE
+
+
+@cache
+def notes_text() -> str:
+    return notes_file().read_text(encoding="utf-8")
+
+
+@cache
+def _sections() -> tuple[_Section, ...]:
+    text = notes_text()
+    found: list[tuple[int, str, int, int]] = []  # (level, title, heading start, body start)
+    offset = 0
+    for line in text.splitlines(keepends=True):
+        match = _HEADING.match(line.rstrip("\r\n"))
+        if match:
+            title = _LINK.sub(r"\1", match.group(2)).strip()
+            found.append((len(match.group(1)), title, offset, offset + len(line)))
+        offset += len(line)
+
+    sections: list[_Section] = []
+    stack: list[tuple[int, str]] = []
+    for i, (level, title, _, body_start) in enumerate(found):
+        while stack and stack[-1][0] >= level:
+            stack.pop()
+        stack.append((level, title))
+        end = found[i + 1][2] if i + 1 < len(found) else len(text)
+        sections.append(_Section(" > ".join(t for _, t in stack), body_start, end))
+    return tuple(sections)
+
+
+def cite_notes(section_suffix: str, phrase: str) -> Citation:
+    """Cite ``phrase`` inside the section whose path ends with ``section_suffix``.
+
+    The quote runs from the phrase to the end of its sentence, so the citation
+    reads as a whole claim; ``notes_text()[start:end] == quote`` always holds.
+    """
+    text = notes_text()
+    matches = [s for s in _sections() if s.path == section_suffix or s.path.endswith(" > " + section_suffix)]
+    if not matches:
+        known = ", ".join(s.path for s in _sections())
+        raise KeyError(f"no section ending with {section_suffix!r} in {NOTES_SOURCE}; sections: {known}")
+    section = matches[0]
+    start = text.find(phrase, section.start, section.end)
+    if start < 0:
+        raise KeyError(f"{phrase!r} not found in section {section.path!r} of {NOTES_SOURCE}")
+    end = start + len(phrase)
+    if not phrase.rstrip().endswith((".", "!", "?")):
+        end = _sentence_end(text, end, section.end)
+    return Citation(section=section.path, source=NOTES_SOURCE, start=start, end=end, quote=text[start:end])
+
+
+def _sentence_end(text: str, position: int, limit: int) -> int:
+    """Extend a quote to the end of its sentence (or paragraph), never past the section."""
+    for i in range(position, limit):
+        if text[i] == "\n":
+            return i
+        if text[i] in ".!?" and (i + 1 == limit or text[i + 1] in " \n\r*\"'"):
+            return i + 1
+    return limit
