@@ -8,9 +8,10 @@ and turns what the loop streams into plain records (``Reply``, ``ToolCall``,
 from __future__ import annotations
 
 import json
+import queue
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -116,7 +117,7 @@ class Agent:
             yield StreamEvent("token", text=refusal)
             yield StreamEvent("reply", reply=reply)
             return
-        yield from self._run_turn(message.strip(), user, session)
+        yield from _on_own_thread(lambda: self._run_turn(message.strip(), user, session))
 
     def _refusal(self, message: str) -> str | None:
         if not isinstance(message, str) or not message.strip():
@@ -295,6 +296,25 @@ class Agent:
         messages = (state.values or {}).get("messages", []) if state else []
         return [_content_text(m.content) for m in messages if isinstance(m, HumanMessage)][-3:]
 
+    def run_tool(self, name: str, args: dict[str, Any], user: str = "default") -> ToolResult:
+        """Run one tool directly, outside a conversation (MCP clients, scripts); errors raise ValueError."""
+        from langchain_core.tools import ToolException
+
+        from agent.toolset import Turn, current_turn
+
+        tool = next((t for t in self.tools if t.name == name), None)
+        if tool is None:
+            raise ValueError(f"unknown tool {name!r}; tools: {', '.join(t.name for t in self.tools)}")
+        validated = tool.args_schema.model_validate(args)  # type: ignore[union-attr]
+        token = current_turn.set(Turn(ctx=ToolContext(self.home, user), style=self.style(user)))
+        try:
+            _text, result = tool.func(**validated.model_dump(exclude_none=True))
+        except ToolException as exc:
+            raise ValueError(str(exc)) from None
+        finally:
+            current_turn.reset(token)
+        return result
+
     # --- feedback and preferences -----------------------------------------------------------------
     def feedback(
         self, reply_id: str, score: int, comment: str | None = None, correction: str | None = None
@@ -303,8 +323,7 @@ class Agent:
         return self.feedback_service.feedback(reply_id, score, comment=comment, correction=correction)
 
     def style(self, user: str) -> AnswerStyle:
-        learned = self.feedback_service.style_for(user)
-        return AnswerStyle(learned.detail, learned.max_sentences, learned.examples)
+        return self.feedback_service.style_for(user)
 
     def style_for(self, user: str) -> str:
         """The learned answer style, in words, for the settings panel."""
@@ -338,6 +357,33 @@ class Agent:
 
     def retrieve(self, question: str, k: int = 5) -> list[Any]:
         return self.knowledge.retrieve(question, k).ranked
+
+
+_DONE = object()
+
+
+def _on_own_thread(make: Callable[[], Iterator[StreamEvent]]) -> Iterator[StreamEvent]:
+    """Run a turn on one thread of its own and hand its events over through a queue.
+
+    A turn sets context variables (who is asking, the turn's tools context) for
+    its whole run; faces such as Gradio resume generators on whatever thread is
+    free, which would split that context. The turn's thread keeps it whole.
+    """
+    events: queue.Queue[Any] = queue.Queue()
+
+    def work() -> None:
+        try:
+            for event in make():
+                events.put(event)
+        except BaseException as exc:  # handed to the consumer, raised there
+            events.put(exc)
+        events.put(_DONE)
+
+    threading.Thread(target=work, name="attentive-turn", daemon=True).start()
+    while (item := events.get()) is not _DONE:
+        if isinstance(item, BaseException):
+            raise item
+        yield item
 
 
 def _new_id() -> str:

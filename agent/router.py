@@ -68,7 +68,7 @@ CUES: dict[str, re.Pattern[str]] = {
     ),
 }
 QUESTION_ABOUT = re.compile(
-    r"^\s*(?:what|why|how|who|when|where|which|is|are|does|do|can|explain|tell me about)\b", re.I
+    r"^\s*(?:what|why|how|who|when|where|which|is|are|does|do|can|explain|tell me about|walk me through|describe)\b", re.I
 )
 ABOUT_MY_NOTES = re.compile(
     r"\b(?:did I|have I|I (?:searched|explored|looked at|wrote|noted)|my notes|in the notes|according to (?:my|the) notes)\b",
@@ -146,9 +146,9 @@ class EmbeddingRouter:
             if cue.search(text):
                 out[tool] += 0.35
         if QUESTION_ABOUT.search(text) and not any(CUES[t].search(text) for t in CUES):
-            out[FALLBACK] += 0.1
+            out[FALLBACK] += 0.15
         if ABOUT_MY_NOTES.search(text):
-            out[FALLBACK] += 0.45
+            out[FALLBACK] += 0.7
         return out
 
     def classify(self, text: str, user: str = "default") -> str | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import uuid
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -25,6 +26,17 @@ from pydantic import ConfigDict, Field
 from agent.router import current_user
 
 NO_TEXT_MODEL = "I can search the notes, run demos and look models up; ask me about the notes."
+
+# llama.cpp aborts the process when two threads decode on one ``Llama`` (as ``batch`` does), and
+# every chat model over the same GGUF shares that ``Llama``: calls are serialised per engine.
+_ENGINE_LOCKS: dict[int, threading.Lock] = {}
+_ENGINE_LOCKS_GUARD = threading.Lock()
+
+
+def _engine_lock(text_model: BaseChatModel) -> threading.Lock:
+    engine = getattr(text_model, "client", None) or text_model
+    with _ENGINE_LOCKS_GUARD:
+        return _ENGINE_LOCKS.setdefault(id(engine), threading.Lock())
 
 
 def _text(message: BaseMessage) -> str:
@@ -141,7 +153,8 @@ class RouterChatModel(BaseChatModel):
     def _talk(self, messages: list[BaseMessage], stop: list[str] | None) -> AIMessage:
         if self.text_model is None:
             return AIMessage(content=NO_TEXT_MODEL)
-        reply = self.text_model.invoke(messages, stop=stop)
+        with _engine_lock(self.text_model):
+            reply = self.text_model.invoke(messages, stop=stop)
         return AIMessage(
             content=_text(reply) or NO_TEXT_MODEL, usage_metadata=getattr(reply, "usage_metadata", None)
         )
@@ -177,9 +190,10 @@ class RouterChatModel(BaseChatModel):
         if self.text_model is None:
             yield ChatGenerationChunk(message=AIMessageChunk(content=NO_TEXT_MODEL))
             return
-        for part in self.text_model.stream(messages, stop=stop):
-            piece = _text(part)
-            chunk = ChatGenerationChunk(message=AIMessageChunk(content=piece))
-            if run_manager and piece:
-                run_manager.on_llm_new_token(piece, chunk=chunk)
-            yield chunk
+        with _engine_lock(self.text_model):
+            for part in self.text_model.stream(messages, stop=stop):
+                piece = _text(part)
+                chunk = ChatGenerationChunk(message=AIMessageChunk(content=piece))
+                if run_manager and piece:
+                    run_manager.on_llm_new_token(piece, chunk=chunk)
+                yield chunk

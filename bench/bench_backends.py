@@ -18,13 +18,14 @@ MAX_TOKENS = 128
 ROUNDS = 3
 
 
-def _raw_tokens_per_s(llama: Any) -> tuple[int, float]:
+def _raw_tokens_per_s(llama: Any, sampling: dict[str, Any]) -> tuple[int, float]:
     messages = [{"role": "user", "content": PROMPT}]
     tick = time.perf_counter()
     tokens = 0
-    for chunk in llama.create_chat_completion(
-        messages=messages, stream=True, max_tokens=MAX_TOKENS, temperature=0.0
-    ):
+    stream = llama.create_chat_completion(
+        messages=messages, stream=True, max_tokens=MAX_TOKENS, temperature=0.0, **sampling
+    )
+    for chunk in stream:
         if chunk["choices"][0]["delta"].get("content"):
             tokens += 1
     return tokens, time.perf_counter() - tick

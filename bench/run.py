@@ -64,7 +64,18 @@ OPTIONAL: dict[str, tuple[str, str]] = {
     "hub_generation": ("Hub lookups and generation", "bench.bench_hub_generation"),
     "backends": ("Chat backends", "bench.bench_backends"),
     "drift": ("Adapting to a drifting user", "bench.bench_drift"),
+    "load": ("Many users at once", "bench.bench_load"),
 }
+
+
+def _discover() -> None:
+    """Any other bench/bench_*.py with a run() joins the suite under its own name."""
+    known = {module for _, module in OPTIONAL.values()}
+    for path in sorted(Path(__file__).parent.glob("bench_*.py")):
+        module = f"bench.{path.stem}"
+        if module not in known:
+            key = path.stem.removeprefix("bench_")
+            OPTIONAL[key] = (key.replace("_", " ").capitalize(), module)
 
 
 def _error_row(name: str, exc: BaseException) -> Row:
@@ -150,6 +161,8 @@ def _run_optional(key: str, ctx: Context) -> Section | None:
             kwargs["quick"] = ctx.quick
         if "out_dir" in params:
             kwargs["out_dir"] = ctx.out_dir
+        if "seconds" in params and ctx.quick:
+            kwargs["seconds"] = 10.0
         result = run(**kwargs)
         if isinstance(result, dict) and "name" not in result:
             section.rows, section.extra = _dict_section(result, ctx.out_dir)
@@ -226,6 +239,7 @@ def main(
     llm: str | None = None,
 ) -> list[Section]:
     """Run the figures (all, or ``only`` these keys) and write the report to ``out``."""
+    _discover()
     keys = list(FIGURES) + list(OPTIONAL)
     unknown = [k for k in only or [] if k not in keys]
     if unknown:
@@ -260,6 +274,7 @@ def main(
 
 
 def _cli(argv: Sequence[str] | None = None) -> None:
+    _discover()
     parser = argparse.ArgumentParser(prog=COMMAND, description=__doc__)
     parser.add_argument(
         "--out", type=Path, default=None, help="report file (default BENCHMARKS.md; stdout with --only)"

@@ -22,6 +22,8 @@ from knowledge.types import Chunk, Citation, ScoredChunk
 EXAMPLE_CUE = re.compile(r"for example|for instance|such as|like \"|e\.g\.|\"[^\"]+\"", re.I)
 SUPPORT_COSINE = 0.60
 SUPPORT_OVERLAP = 0.6
+BRIEF_SENTENCES = 2  # sentences per answer for each detail level before any feedback
+DETAILED_SENTENCES = 5
 
 
 @dataclass(frozen=True)
@@ -29,15 +31,15 @@ class AnswerStyle:
     """How long and how detailed an answer is; the feedback learners choose it per user."""
 
     detail: Literal["brief", "detailed"] = "detailed"
-    max_sentences: int = 4
+    max_sentences: int = DETAILED_SENTENCES
     examples: bool = False
 
     @classmethod
     def named(cls, name: str) -> AnswerStyle:
         if name == "brief":
-            return cls("brief", 2, False)
+            return cls("brief", BRIEF_SENTENCES, False)
         if name == "detailed":
-            return cls("detailed", 4, True)
+            return cls("detailed", DETAILED_SENTENCES, True)
         raise ValueError(f"style must be 'brief' or 'detailed', got {name!r}")
 
     def describe(self) -> str:

@@ -107,3 +107,21 @@ def test_home_defaults_to_the_environment_setting(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("ATTENTIVE_HOME", str(tmp_path / "env-home"))
     assert load_settings().home == tmp_path / "env-home"
     assert load_settings(home=tmp_path / "arg").home == tmp_path / "arg"
+
+
+def test_stream_can_be_resumed_on_other_threads(shared_agent: Agent) -> None:
+    """Gradio resumes generators on whichever worker thread is free; a turn must survive that."""
+    import threading
+
+    events = shared_agent.stream("What is self-attention?", user="threads", session="t")
+    got: list = []
+
+    def step() -> None:
+        got.append(next(events, None))
+
+    while not got or got[-1] is not None:
+        worker = threading.Thread(target=step)
+        worker.start()
+        worker.join()
+    replies = [e.reply for e in got if e is not None and e.kind == "reply"]
+    assert len(replies) == 1 and replies[0].citations

@@ -33,6 +33,13 @@ from knowledge.embedded_models import smollm2_gguf_path
 
 QUESTION = "In two sentences, what does attention do in a transformer?"
 
+
+class SearchNotes(BaseModel):
+    """Search the study notes."""
+
+    query: str = Field(description="What to look for")
+
+
 # ---------------------------------------------------------------- parsing
 
 
@@ -155,6 +162,19 @@ def test_llamacpp_reads_a_tool_result_after_a_tool_call(smollm: object) -> None:
     assert "Paris" in reply.content
 
 
+def test_llamacpp_any_tool_choice_with_one_tool_forces_that_tool(smollm: object) -> None:
+    bound = smollm.bind_tools([SearchNotes], tool_choice="any")  # type: ignore[attr-defined]
+    reply = bound.invoke("Look up positional encoding in my notes.", temperature=0.0)
+    assert [call["name"] for call in reply.tool_calls] == ["SearchNotes"]
+    assert isinstance(reply.tool_calls[0]["args"]["query"], str)
+
+
+def test_llamacpp_auto_tool_choice_binds_tools_without_forcing(smollm: object) -> None:
+    bound = smollm.bind_tools([SearchNotes], tool_choice="auto")  # type: ignore[attr-defined]
+    assert bound.kwargs["tool_choice"] is None  # type: ignore[attr-defined]
+    assert [t["function"]["name"] for t in bound.kwargs["tools"]] == ["SearchNotes"]  # type: ignore[attr-defined]
+
+
 # ---------------------------------------------------------------- transformers
 
 
@@ -235,12 +255,6 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
-
-
-class SearchNotes(BaseModel):
-    """Search the study notes."""
-
-    query: str = Field(description="What to look for")
 
 
 @pytest.mark.slow

@@ -77,3 +77,22 @@ class TestChatTransformersUnit(ChatModelUnitTests):
     @property
     def has_structured_output(self) -> bool:
         return False  # ChatHuggingFace refuses pydantic schemas over a local pipeline
+
+
+class TestRouterChatModelUnit(ChatModelUnitTests):
+    """The router-driven chat model the agent wraps around small local models."""
+
+    @property
+    def chat_model_class(self) -> type[BaseChatModel]:
+        from agent.router_model import RouterChatModel
+
+        return RouterChatModel
+
+    @property
+    def chat_model_params(self) -> dict[str, Any]:
+        # No router and no text model: tool calls come from tool names in the message, text is canned.
+        return {"model": "attentive-router"}
+
+    @property
+    def has_structured_output(self) -> bool:
+        return False  # tool calls are read off the message by patterns; no JSON-schema output mode

@@ -52,16 +52,14 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleNamespace]:
-    from agent import Agent
+def server(shared_agent: object) -> Iterator[SimpleNamespace]:
+    """The suite's warm Agent (its own tmp data home); each browser is a new user, so nothing crosses."""
     from agent.ui.app import launch
 
-    home = tmp_path_factory.mktemp("ui-home")
-    agent = Agent(home=home)
     port = _free_port()
-    demo = launch(host="127.0.0.1", port=port, agent=agent, block=False)
+    demo = launch(host="127.0.0.1", port=port, agent=shared_agent, block=False)
     try:
-        yield SimpleNamespace(url=f"http://127.0.0.1:{port}", home=home, agent=agent)
+        yield SimpleNamespace(url=f"http://127.0.0.1:{port}", home=shared_agent.home, agent=shared_agent)
     finally:
         demo.close()
 
@@ -146,7 +144,8 @@ def test_attention_demo_shows_its_heatmap_inline(
 
 
 def test_files_outside_the_artifacts_folder_are_refused(server: SimpleNamespace) -> None:
-    private = server.home / "private-note.md"
+    private = server.home / "uploads" / "private-note.md"
+    private.parent.mkdir(exist_ok=True)
     private.write_text("not for the web")
     for path in (private, Path("/etc/passwd"), Path(__file__)):
         response = httpx.get(f"{server.url}/gradio_api/file={path}")
@@ -186,7 +185,16 @@ def test_dislike_with_a_comment_makes_the_next_answer_shorter_and_survives_reloa
     _shot(page, test_output, "after-reload")
 
 
-def test_uploaded_document_is_indexed_and_cited(page: object, tmp_path: Path, test_output: Path) -> None:
+def test_uploaded_document_is_indexed_and_cited(
+    page: object, server: SimpleNamespace, tmp_path: Path, test_output: Path
+) -> None:
+    try:
+        _upload_and_ask(page, tmp_path, test_output)
+    finally:
+        server.agent.forget("kestrel-attention.md")  # leave the shared index as other tests expect it
+
+
+def _upload_and_ask(page: object, tmp_path: Path, test_output: Path) -> None:
     from playwright.sync_api import expect
 
     upload = page.locator("#upload input[type=file]")

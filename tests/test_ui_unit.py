@@ -176,7 +176,7 @@ def test_only_the_tools_are_public_endpoints_and_answers_are_queued(tmp_path: Pa
     from agent.ui.app import CHAT_CONCURRENCY, build_app
     from agent.ui.mcp_tools import MCP_TOOL_NAMES
 
-    demo = build_app(SimpleNamespace(home=tmp_path))
+    demo = build_app(SimpleNamespace(home=tmp_path, backend_description="stand-in backend"))
     public = sorted(fn.api_name for fn in demo.fns.values() if fn.api_visibility == "public")
     assert public == sorted(MCP_TOOL_NAMES)
     chat = [fn for fn in demo.fns.values() if fn.concurrency_id == "chat"]
@@ -199,35 +199,3 @@ def test_ui_command_parses_its_options_and_refuses_bad_auth(monkeypatch: pytest.
     bad = runner.invoke(app, ["ui", "--auth", "nopassword"])
     assert bad.exit_code != 0 and "USER:PASS" in bad.output
 
-
-def test_agent_stream_survives_being_resumed_on_other_threads(tmp_path: Path) -> None:
-    import contextvars
-    import threading
-
-    from agent.ui.adapter import PageAgent
-
-    turn: contextvars.ContextVar[str] = contextvars.ContextVar("turn")
-
-    class ContextAgent:
-        home = tmp_path
-
-        def stream(self, message: str, user: str, session: str):
-            token = turn.set(message)  # as the Agent does: per-turn state in a context variable
-            try:
-                yield StreamEvent("token", text=turn.get())
-                yield StreamEvent("token", text="!")
-            finally:
-                turn.reset(token)
-
-    def on_new_threads(events) -> list:  # Gradio resumes a generator on whichever worker is free
-        got: list = []
-        for _ in range(3):
-            worker = threading.Thread(target=lambda: got.append(next(events, None)))
-            worker.start()
-            worker.join()
-        return got
-
-    with pytest.raises(ValueError, match="different Context"):  # the bare Agent stream breaks
-        on_new_threads(ContextAgent().stream("hello", user="u", session="s"))
-    events = on_new_threads(PageAgent(ContextAgent()).stream("hello", user="u", session="s"))
-    assert [e.text for e in events if e] == ["hello", "!"]

@@ -11,23 +11,19 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
+from knowledge.answer import BRIEF_SENTENCES, DETAILED_SENTENCES
+from knowledge.answer import AnswerStyle as BaseAnswerStyle
+
 Detail = Literal["brief", "detailed"]
 
-# Sentences per answer for each detail level before any feedback.
-BRIEF_SENTENCES = 2
-DETAILED_SENTENCES = 5
 MAX_SENTENCES = 10
 
 _SENTENCE_END = re.compile(r"[.!?]+(?:\s+|$)")
 
 
 @dataclass(frozen=True)
-class AnswerStyle:
-    """Length, depth and whether to illustrate: what the agent asks its model for."""
-
-    detail: Detail = "detailed"
-    max_sentences: int = DETAILED_SENTENCES
-    examples: bool = False
+class AnswerStyle(BaseAnswerStyle):
+    """The composer's AnswerStyle, with what the learners need to store and explain it."""
 
     @classmethod
     def default(cls, detail: Detail = "detailed") -> AnswerStyle:

@@ -7,15 +7,11 @@ example before the feedback learner lands), so the page still works.
 
 from __future__ import annotations
 
-import queue
-import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from agent.settings import Settings, load_settings
-
-_DONE = object()
 
 
 class PageAgent:
@@ -39,28 +35,7 @@ class PageAgent:
         return self.home / "uploads"
 
     def stream(self, message: str, user: str, session: str) -> Iterator[Any]:
-        """``Agent.stream`` run start to end in one thread of its own.
-
-        The Agent keeps per-turn state in context variables, while Gradio resumes a
-        generator on whichever worker thread is free; resetting a context variable
-        from another thread's context fails. A queue hands the events across.
-        """
-        events: queue.Queue[Any] = queue.Queue()
-
-        def work() -> None:
-            try:
-                for event in self.agent.stream(message, user=user, session=session):
-                    events.put(event)
-            except BaseException as exc:  # handed to the page, which shows it in the chat
-                events.put(exc)
-            finally:
-                events.put(_DONE)
-
-        threading.Thread(target=work, name="agent-turn", daemon=True).start()
-        while (item := events.get()) is not _DONE:
-            if isinstance(item, BaseException):
-                raise item
-            yield item
+        return self.agent.stream(message, user=user, session=session)
 
     def feedback(
         self, reply_id: str, score: int, comment: str | None = None, correction: str | None = None
@@ -68,48 +43,25 @@ class PageAgent:
         self.agent.feedback(reply_id, score=score, comment=comment or None, correction=correction or None)
 
     def history(self, user: str, session: str) -> list[Mapping[str, Any]]:
-        method = getattr(self.agent, "history", None)
-        return list(method(user, session)) if callable(method) else []
+        return list(self.agent.history(user, session))
 
     def feedback_given(self, user: str, session: str) -> dict[str, int]:
-        method = getattr(self.agent, "feedback_given", None)
-        return dict(method(user, session)) if callable(method) else {}
+        return dict(self.agent.feedback_given(user, session))
 
     def style_for(self, user: str) -> str:
-        method = getattr(self.agent, "style_for", None)
-        return str(method(user)) if callable(method) else f"{self.settings.default_style} (default)"
+        return str(self.agent.style_for(user))
 
     def reset_preferences(self, user: str) -> bool:
-        method = getattr(self.agent, "reset_preferences", None)
-        if not callable(method):
-            return False
-        method(user)
+        self.agent.reset_preferences(user)
         return True
 
     @property
     def backend_description(self) -> str:
-        value = getattr(self.agent, "backend_description", None)
-        return str(value) if value else self.settings.llm
+        return str(self.agent.backend_description)
 
     def index(self, paths: list[Path]) -> Any:
         return self.agent.index(paths)
 
     def run_tool(self, name: str, args: dict[str, Any], user: str = "mcp") -> Any:
-        """Run one tool directly (for MCP clients); prefers ``Agent.run_tool`` when the Agent has it."""
-        method = getattr(self.agent, "run_tool", None)
-        if callable(method):
-            return method(name, args, user=user)
-        # Stand-in until the Agent offers run_tool: its LangChain tools, inside a turn context.
-        from agent.toolset import Turn, current_turn
-        from tools.base import ToolContext
-
-        tool = next((t for t in getattr(self.agent, "tools", []) if getattr(t, "name", None) == name), None)
-        if tool is None:
-            raise ValueError(f"unknown tool {name!r}")
-        turn = Turn(ctx=ToolContext(home=self.home, user=user), style=self.agent.style(user))
-        token = current_turn.set(turn)
-        try:
-            _text, result = tool.func(**args)
-        finally:
-            current_turn.reset(token)
-        return result
+        """Run one tool directly, for MCP clients."""
+        return self.agent.run_tool(name, args, user=user)

@@ -252,7 +252,10 @@ def build_app(agent: Any) -> Any:
                 fb_status = gr.Markdown(elem_id="feedback-status")
                 with gr.Row():
                     fb_comment = gr.Textbox(
-                        label="Comment on your rating", elem_id="feedback-comment", scale=3
+                        label="Comment: sent with your next 👍/👎, or with Send feedback",
+                        placeholder="too long, more examples, …",
+                        elem_id="feedback-comment",
+                        scale=3,
                     )
                     fb_correction = gr.Textbox(
                         label="Correction (optional)", elem_id="feedback-correction", scale=3

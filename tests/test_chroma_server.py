@@ -1,0 +1,116 @@
+"""Server mode: the agent on a real Chroma server, surviving a server restart."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from agent import Agent
+
+pytestmark = pytest.mark.slow
+
+CHROMA = Path(sys.executable).parent / "chroma"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class ChromaServer:
+    """``chroma run`` as a child process that can be stopped and started on the same folder and port."""
+
+    def __init__(self, path: Path, port: int) -> None:
+        self.path, self.port = path, port
+        self.url = f"http://127.0.0.1:{port}"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, wait_s: float = 60.0) -> None:
+        self.process = subprocess.Popen(
+            [str(CHROMA), "run", "--path", str(self.path), "--port", str(self.port), "--host", "127.0.0.1"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + wait_s
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, f"chroma exited with {self.process.returncode}"
+            try:
+                with urllib.request.urlopen(f"{self.url}/api/v2/heartbeat", timeout=1) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.1)  # polling interval, bounded by the deadline
+        raise TimeoutError(f"chroma did not answer its heartbeat within {wait_s} s")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+
+@pytest.fixture
+def chroma_server(tmp_path: Path) -> Iterator[ChromaServer]:
+    server = ChromaServer(tmp_path / "chroma-server", _free_port())
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def _sources(agent: Agent, question: str, user: str) -> set[str]:
+    reply = agent.chat(question, user=user, session=question)
+    assert all(t.ok for t in reply.tool_calls), [t.error for t in reply.tool_calls]
+    return {c.source for c in reply.citations}
+
+
+def test_agent_uses_a_chroma_server_and_survives_its_restart(
+    chroma_server: ChromaServer, tmp_path: Path
+) -> None:
+    home = tmp_path / "home"
+    agent = Agent(home=home, chroma_url=chroma_server.url)
+    assert not (home / "chroma").exists()  # nothing embedded: the chunks live in the server
+
+    doc = tmp_path / "kernels.md"
+    doc.write_text(
+        "# Kernels\n## Convolution\nA convolution slides a small kernel over an image to detect edges.\n",
+        encoding="utf-8",
+    )
+    assert agent.index([doc]).added == 1
+    question = "What does a convolution slide over an image?"
+    assert "kernels.md" in _sources(agent, question, "ann")
+
+    # The server really holds the chunks: a second client sees them.
+    import chromadb
+
+    other = chromadb.HttpClient(host="127.0.0.1", port=chroma_server.port)
+    stored = other.get_collection(agent.settings.collection).get(where={"source": "kernels.md"})
+    assert len(stored["ids"]) == 1
+
+    chroma_server.stop()
+    chroma_server.start()
+    # The same Agent, same objects: the chunks persisted on the server's folder and are found again.
+    assert "kernels.md" in _sources(agent, question, "ann")
+    assert agent.index([doc]).added == 0  # nothing re-written after the restart
+    assert agent.forget("kernels.md") == 1
+    assert "kernels.md" not in _sources(agent, question, "bob")
+
+
+def test_a_bad_chroma_url_is_refused_with_its_form() -> None:
+    from knowledge.store import ChunkStore
+
+    with pytest.raises(ValueError, match="http://HOST:PORT"):
+        ChunkStore(url="ftp://nowhere")
