@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+DEFAULT_ATTENTION_SENTENCE = "The cat sat on the mat"  # the notes' own example
 QUOTED = re.compile(r"\"([^\"]{2,})\"|“([^”]{2,})”|'([^']{3,}?)'(?=[\s.,;:?!)]|$)|‘([^’]{3,})’")
 NUMBER = r"(\d+(?:\.\d+)?)"
 MODEL_ID = re.compile(r"\b([A-Za-z0-9][\w.-]*/[\w.-]*[A-Za-z0-9])\b")
@@ -100,6 +101,7 @@ def attention_args(text: str) -> dict[str, Any]:
         args["model"] = "smollm2"
     if re.search(r"all (?:the )?heads|grid|every head|each head", text, re.I):
         args["grid"] = True
+    args.setdefault("sentence", DEFAULT_ATTENTION_SENTENCE)
     return args
 
 
@@ -122,6 +124,11 @@ def training_args(text: str) -> dict[str, Any]:
     for name in ("xor", "moons", "circles"):
         if re.search(rf"\b{name[:-1] if name.endswith('s') else name}s?\b", text, re.I):
             args["dataset"] = name
+    named = re.search(r"\b(?:on|the|a)\s+(?:the\s+)?([a-z][\w-]*)\s+(?:data ?set|data|problem)\b", text, re.I)
+    if "dataset" not in args and named and named.group(1).lower() not in ("toy", "small", "tiny", "training"):
+        args["dataset"] = named.group(
+            1
+        ).lower()  # unknown names go through, so the tool can list the valid ones
     epochs = _int(number_after(text, "epoch"))
     if epochs is not None:
         args["epochs"] = epochs

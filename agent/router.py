@@ -68,7 +68,15 @@ CUES: dict[str, re.Pattern[str]] = {
     ),
 }
 QUESTION_ABOUT = re.compile(
-    r"^\s*(?:what|why|how|who|when|where|which|is|are|does|do|can|explain|tell me about|walk me through|describe)\b", re.I
+    r"^\s*(?:what|why|how|who|when|where|which|is|are|does|do|can|explain|tell me about|walk me through|describe)\b",
+    re.I,
+)
+DEMOS = ("attention_demo", "positional_encoding_demo", "training_demo", "online_learning_demo")
+# A question ("what is the difference between online and batch learning?") wants the notes unless it asks
+# to see something run or names a sentence to run it on.
+DEMO_SIGNAL = re.compile(
+    r"\b(?:show|run|plot|draw|visuali[sz]e|simulate|demo\w*|train (?:a|an|the)|heatmap|picture)\b|[\"“'‘][^\"”'’]{3,}[\"”'’]",
+    re.I,
 )
 ABOUT_MY_NOTES = re.compile(
     r"\b(?:did I|have I|I (?:searched|explored|looked at|wrote|noted)|my notes|in the notes|according to (?:my|the) notes)\b",
@@ -142,13 +150,14 @@ class EmbeddingRouter:
             for tool, sim in zip(labels, vectors @ vector, strict=True):
                 if sim >= 0.6:
                     out[tool] = max(out[tool], float(sim) + 0.5)
+        asks_about = QUESTION_ABOUT.search(text) is not None and not DEMO_SIGNAL.search(text)
         for tool, cue in CUES.items():
-            if cue.search(text):
+            if cue.search(text) and not (asks_about and tool in DEMOS):
                 out[tool] += 0.35
         if QUESTION_ABOUT.search(text) and not any(CUES[t].search(text) for t in CUES):
-            out[FALLBACK] += 0.15
+            out[FALLBACK] += 0.3
         if ABOUT_MY_NOTES.search(text):
-            out[FALLBACK] += 0.7
+            out[FALLBACK] += 1.0
         return out
 
     def classify(self, text: str, user: str = "default") -> str | None:
@@ -159,6 +168,14 @@ class EmbeddingRouter:
         return tool if best >= 0.55 else None
 
     def route(self, text: str, user: str = "default", allowed: list[str] | None = None) -> Route:
+        if (
+            len(text.split()) <= 2
+            and not DEMO_SIGNAL.search(text)
+            and (allowed is None or FALLBACK in allowed)
+        ):
+            return Route(
+                [(FALLBACK, extract(FALLBACK, text))], 1.0, {}
+            )  # a word or two is a topic to look up
         scores = self.scores(text, user)
         if allowed is not None:
             scores = {t: s for t, s in scores.items() if t in allowed}

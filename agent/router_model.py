@@ -18,7 +18,14 @@ from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models.chat_models import BaseChatModel
-from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage, ToolMessage
+from langchain_core.messages import (
+    AIMessage,
+    AIMessageChunk,
+    BaseMessage,
+    HumanMessage,
+    ToolMessage,
+    UsageMetadata,
+)
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import ConfigDict, Field
@@ -56,22 +63,101 @@ def _forced_tool(tool_choice: Any, names: list[str]) -> str | None:
     return None
 
 
-def _generic_args(schema: dict[str, Any], text: str) -> dict[str, Any]:
-    """Fill a schema the router has no extractor for, from what the message says."""
+def _must_call(tool_choice: Any) -> bool:
+    return bool(tool_choice) and tool_choice not in ("auto", "none")
+
+
+# Words in tool names that say nothing about what a tool is for.
+_VAGUE = {"get", "set", "tool", "function", "call", "run", "make", "create", "fetch", "list", "find", "the"}
+
+
+def _words(text: str) -> set[str]:
+    spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", text).replace("_", " ").lower()
+    return set(re.findall(r"[^\W\d_]{3,}", spaced))
+
+
+def _tool_for(text: str, tools: list[dict[str, Any]], required: bool) -> str | None:
+    """A tool the router does not know, picked by what the message says about it.
+
+    Its full name in the message wins; then a telling word of its name ("weather" for
+    ``get_weather``). When a call is required anyway, the tool whose name and description share
+    most words with the message (the first bound one on a tie).
+    """
+    functions = [t["function"] for t in tools]
+    lowered = text.lower()
+    for function in functions:
+        if function["name"].lower() in lowered:
+            return function["name"]
+    said = _words(text)
+    for function in functions:
+        if (_words(function["name"]) - _VAGUE) & said:
+            return function["name"]
+    if not required or not functions:
+        return None
+    overlap = [len(_words(f["name"] + " " + f.get("description", "")) & said) for f in functions]
+    return functions[overlap.index(max(overlap))]["name"]
+
+
+_LITERAL = re.compile(r"\s*(-?\d+(?:\.\d+)?|\"[^\"]*\"|'[^']*'|true|false)\s*(?:,|$)", re.I)
+
+
+def _call_literals(name: str, text: str) -> list[Any]:
+    """Positional literals of a call written out in the message: ``magic_function(3)`` gives [3]."""
+    m = re.search(rf"{re.escape(name)}\s*\(([^)]*)\)", text)
+    if not m:
+        return []
+    values: list[Any] = []
+    for literal in _LITERAL.findall(m.group(1)):
+        if literal[:1] in "\"'":
+            values.append(literal[1:-1])
+        elif literal.lower() in ("true", "false"):
+            values.append(literal.lower() == "true")
+        else:
+            values.append(float(literal) if "." in literal else int(literal))
+    return values
+
+
+def _generic_args(schema: dict[str, Any], text: str, name: str = "") -> dict[str, Any]:
+    """Fill a schema the router has no extractor for, from what the message says.
+
+    In order of trust: a call written out (``f(3, "x")``), a value right after the argument's
+    name ("input 3", "city: Paris"), then numbers and quoted phrases in the order written.
+    Strings with nothing quoted get the whole message; optional arguments nobody mentioned stay out.
+    """
+    properties: dict[str, Any] = schema.get("properties", {})
+    required = set(schema.get("required", properties))
+    written = _call_literals(name, text) if name else []
+    numbers = [float(n) for n in re.findall(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w.])", text)]
+    quoted = [a or b for a, b in re.findall(r"\"([^\"]+)\"|'([^']+)'", text)]
     args: dict[str, Any] = {}
-    numbers = re.findall(r"-?\d+(?:\.\d+)?", text)
-    quoted = re.findall(r"\"([^\"]+)\"|'([^']+)'", text)
-    for name, spec in schema.get("properties", {}).items():
+    for prop, spec in properties.items():
         kind = spec.get("type")
-        if kind == "integer" and numbers:
-            args[name] = int(float(numbers.pop(0)))
-        elif kind == "number" and numbers:
-            args[name] = float(numbers.pop(0))
+        named = re.search(rf"\b{re.escape(prop)}\b\s*(?:=|:|of|is)?\s*(-?\d+(?:\.\d+)?)", text, re.I)
+        if written:
+            value: Any = written.pop(0)
+        elif "enum" in spec:
+            value = next((v for v in spec["enum"] if str(v).lower() in text.lower()), spec["enum"][0])
+        elif kind in ("integer", "number") and (named or numbers):
+            value = float(named.group(1)) if named else numbers.pop(0)
         elif kind == "string":
-            args[name] = next((a or b for a, b in quoted), text)
+            value = quoted.pop(0) if quoted else text.strip()
         elif kind == "boolean":
-            args[name] = True
+            value = prop.lower().replace("_", " ") in text.lower()
+        else:
+            continue
+        if kind == "integer" and isinstance(value, float):
+            value = int(value)
+        if prop in required or (value is not False and value is not None):
+            args[prop] = value
     return args
+
+
+def _count_tokens(text_model: BaseChatModel | None, text: str) -> int:
+    """Tokens as the text model's tokenizer counts them; words and marks when it has none we can reach."""
+    tokenize = getattr(getattr(text_model, "client", None), "tokenize", None)
+    if callable(tokenize) and text:
+        return len(tokenize(text.encode("utf-8"), add_bos=False, special=True))
+    return len(re.findall(r"\w+|[^\w\s]", text))
 
 
 class RouterChatModel(BaseChatModel):
@@ -104,7 +190,7 @@ class RouterChatModel(BaseChatModel):
         results = [m for m in messages[last_human + 1 :] if isinstance(m, ToolMessage)]
         if results:
             return AIMessage(content=self._answer_from(results))
-        if not tools or last_human < 0:
+        if not tools or last_human < 0 or tool_choice == "none":
             return None
         text = _text(messages[last_human])
         names = [t["function"]["name"] for t in tools]
@@ -115,11 +201,11 @@ class RouterChatModel(BaseChatModel):
             allowed = [forced] if forced else names
             route = self.router.route(text, user=current_user.get(), allowed=allowed)
             calls = route.calls
-        if not calls:
-            named = forced or next((n for n in names if n.lower() in text.lower()), None)
+        if not calls:  # tools the router has no examples for (a caller's own, the standard suite's)
+            named = forced or _tool_for(text, tools, required=_must_call(tool_choice))
             if named is None:
                 return None
-            calls = [(named, _generic_args(schemas[named], text))]
+            calls = [(named, _generic_args(schemas[named], text, named))]
         tool_calls = [
             {"name": n, "args": a, "id": f"call_{uuid.uuid4().hex[:12]}", "type": "tool_call"}
             for n, a in calls
@@ -137,6 +223,13 @@ class RouterChatModel(BaseChatModel):
                 parts.append(body)
         return "\n\n".join(p for p in parts if p.strip()) or "The tools returned nothing to show."
 
+    def _usage(self, messages: list[BaseMessage], said: str, calls: Sequence[Any] = ()) -> UsageMetadata:
+        """Token counts for a turn; the prompt counts the messages' text, not a chat template's markup."""
+        prompt = sum(_count_tokens(self.text_model, _text(m)) for m in messages)
+        written = said + "".join(c["name"] + json.dumps(c["args"], ensure_ascii=False) for c in calls)
+        output = _count_tokens(self.text_model, written)
+        return UsageMetadata(input_tokens=prompt, output_tokens=output, total_tokens=prompt + output)
+
     # --- LangChain interface ---------------------------------------------------------------------
     def _generate(
         self,
@@ -148,6 +241,8 @@ class RouterChatModel(BaseChatModel):
         decided = self._decide(messages, kwargs.get("tools"), kwargs.get("tool_choice"))
         if decided is None:
             decided = self._talk(messages, stop)
+        decided.usage_metadata = self._usage(messages, _text(decided), decided.tool_calls)
+        decided.response_metadata = {"model_name": self.model}
         return ChatResult(generations=[ChatGeneration(message=decided)])
 
     def _talk(self, messages: list[BaseMessage], stop: list[str] | None) -> AIMessage:
@@ -155,9 +250,7 @@ class RouterChatModel(BaseChatModel):
             return AIMessage(content=NO_TEXT_MODEL)
         with _engine_lock(self.text_model):
             reply = self.text_model.invoke(messages, stop=stop)
-        return AIMessage(
-            content=_text(reply) or NO_TEXT_MODEL, usage_metadata=getattr(reply, "usage_metadata", None)
-        )
+        return AIMessage(content=_text(reply) or NO_TEXT_MODEL)
 
     def _stream(
         self,
@@ -167,11 +260,12 @@ class RouterChatModel(BaseChatModel):
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         decided = self._decide(messages, kwargs.get("tools"), kwargs.get("tool_choice"))
+        said: list[str] = []
         if decided is not None and decided.tool_calls:
             chunks = [
                 {
                     "name": c["name"],
-                    "args": json.dumps(c["args"]),
+                    "args": json.dumps(c["args"], ensure_ascii=False),
                     "id": c["id"],
                     "index": i,
                     "type": "tool_call_chunk",
@@ -179,21 +273,27 @@ class RouterChatModel(BaseChatModel):
                 for i, c in enumerate(decided.tool_calls)
             ]
             yield ChatGenerationChunk(message=AIMessageChunk(content="", tool_call_chunks=chunks))
-            return
-        if decided is not None:
-            for piece in re.findall(r"\S+\s*|\s+", _text(decided)):
-                chunk = ChatGenerationChunk(message=AIMessageChunk(content=piece))
-                if run_manager:
-                    run_manager.on_llm_new_token(piece, chunk=chunk)
-                yield chunk
-            return
-        if self.text_model is None:
-            yield ChatGenerationChunk(message=AIMessageChunk(content=NO_TEXT_MODEL))
-            return
-        with _engine_lock(self.text_model):
-            for part in self.text_model.stream(messages, stop=stop):
-                piece = _text(part)
+        else:
+            for piece in self._pieces(messages, stop, decided):
+                said.append(piece)
                 chunk = ChatGenerationChunk(message=AIMessageChunk(content=piece))
                 if run_manager and piece:
                     run_manager.on_llm_new_token(piece, chunk=chunk)
                 yield chunk
+        # Usage and the model's name once, at the end: chunks add up, so a second copy would double them.
+        usage = self._usage(messages, "".join(said), decided.tool_calls if decided else [])
+        final = AIMessageChunk(content="", usage_metadata=usage, response_metadata={"model_name": self.model})
+        yield ChatGenerationChunk(message=final)
+
+    def _pieces(
+        self, messages: list[BaseMessage], stop: list[str] | None, decided: AIMessage | None
+    ) -> Iterator[str]:
+        """The answer in pieces: the decided one word by word, else the text model's own tokens."""
+        if decided is not None:
+            yield from re.findall(r"\S+\s*|\s+", _text(decided))
+        elif self.text_model is None:
+            yield NO_TEXT_MODEL
+        else:
+            with _engine_lock(self.text_model):
+                for part in self.text_model.stream(messages, stop=stop):
+                    yield _text(part)

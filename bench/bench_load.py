@@ -124,7 +124,7 @@ def http_user(url: str, log: UserLog, deadline: float) -> None:
 
     name, material = NAMES[log.index], MATERIALS[log.index]
     try:
-        client = Client(url, verbose=False)
+        client = Client(url, verbose=False, httpx_kwargs={"timeout": 120}, analytics_enabled=False)
         while log.cycles == 0 or time.monotonic() < deadline:
             started = time.perf_counter()
             text = client.predict(f"What is a {name} made of?", api_name="/search_notes")

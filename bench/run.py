@@ -191,7 +191,10 @@ def _machine() -> str:
     cores = os.cpu_count()
     with contextlib.suppress(AttributeError):
         cores = len(os.sched_getaffinity(0))
-    return f"{platform.system()} {platform.machine()}, {cores} cores, Python {platform.python_version()}"
+    load = f", load average {os.getloadavg()[0]:.1f} at the end" if hasattr(os, "getloadavg") else ""
+    return (
+        f"{platform.system()} {platform.machine()}, {cores} cores, Python {platform.python_version()}{load}"
+    )
 
 
 def render(sections: Sequence[Section], quick: bool, seconds: float) -> str:

@@ -114,7 +114,12 @@ class NotesKnowledge:
         retrieval = self.retrieve(query, k=5)
         ranked = rerank(query, retrieval.ranked) if rerank else retrieval.ranked
         grounded = self.composer.compose(retrieval.vector, query, ranked, style)
-        in_scope = is_covered(retrieval.top_dense, term_coverage(query, retrieval.ranked[:3]))
+        coverage = term_coverage(query, retrieval.ranked[:3])
+        follow_up = query != question
+        # A follow-up borrows its topic words, so closeness in meaning alone is enough for it.
+        in_scope = is_covered(retrieval.top_dense, coverage) or (
+            follow_up and retrieval.top_dense >= IN_SCOPE_DENSE_WITH_TERMS
+        )
         if not in_scope:
             grounded = GroundedAnswer(text="", in_scope=False)
         return NotesAnswer(grounded, retrieval, query)

@@ -108,10 +108,13 @@ class HybridRetriever:
             ScoredChunk(by_id[i], score, dense_sim.get(i, 0.0), lexical_score.get(i, 0.0))
             for i, score in sorted(fused.items(), key=lambda item: -item[1])
         ]
-        missing = [s for s in ranked if s.chunk.id not in dense_sim]
-        if missing:
-            # Lexical-only hits get their real cosine, so the out-of-scope check sees it.
-            chunk_vectors = [self._embed_one(f"{s.chunk.section}: {s.chunk.text}") for s in missing[:k]]
-            for s, v in zip(missing[:k], chunk_vectors, strict=False):
-                ranked[ranked.index(s)] = ScoredChunk(s.chunk, s.score, float(v @ vector), s.lexical)
-        return Retrieval(query, vector, ranked[:k])
+        top = ranked[:k]
+        stored = self._store.embeddings([s.chunk.id for s in top if s.chunk.id not in dense_sim])
+        # Lexical-only hits get their real cosine too, so the out-of-scope check sees it.
+        top = [
+            ScoredChunk(s.chunk, s.score, float(stored[s.chunk.id] @ vector), s.lexical)
+            if s.chunk.id in stored
+            else s
+            for s in top
+        ]
+        return Retrieval(query, vector, top)

@@ -107,6 +107,15 @@ class ChunkStore:
         found = self._collection.get(include=["metadatas"])
         return sorted({str(m["source"]) for m in found["metadatas"]})
 
+    def embeddings(self, ids: list[str]) -> dict[str, np.ndarray]:
+        """Stored vectors by id: lexical hits get their cosine without running the model again."""
+        if not ids:
+            return {}
+        found = self._collection.get(ids=ids, include=["embeddings"])
+        return {
+            i: np.asarray(e, dtype=np.float32) for i, e in zip(found["ids"], found["embeddings"], strict=True)
+        }
+
     def count(self) -> int:
         return int(self._collection.count())
 

@@ -17,8 +17,8 @@ import pytest
 from knowledge.loader import chunk_text
 
 ROOT = Path(__file__).resolve().parent.parent
-SECTIONS = 40
-PARAGRAPHS = 50  # 2,000 chunks: eight batches of 256, so a kill after the first leaves most unwritten
+SECTIONS = 30
+PARAGRAPHS = 40  # 1,200 chunks: five batches of 256, so a kill after the first leaves most unwritten
 
 INDEX_CHILD = textwrap.dedent(
     """
@@ -71,6 +71,7 @@ def _kill_when(child: subprocess.Popen[str], ready: Callable[[str], bool], wait_
     return lines
 
 
+@pytest.mark.slow
 def test_index_killed_midway_has_no_duplicate_or_half_chunk_and_reindex_completes_it(
     tmp_path: Path,
 ) -> None:

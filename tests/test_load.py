@@ -31,7 +31,8 @@ def _problems(logs: list[UserLog]) -> list[str]:
 
 def test_twenty_users_through_the_python_api_stay_apart(load_agent: Agent) -> None:
     logs, _ = run_api_load(load_agent, users=20, seconds=SECONDS)
-    assert _problems(logs) == []
+    problems = _problems(logs)
+    assert not problems, "\n".join(problems[:10])
     assert all(log.cycles >= 1 for log in logs)
 
     # Every acknowledged feedback event is in the file, attributed to the user who gave it.
@@ -64,14 +65,15 @@ def test_ten_users_through_the_chat_page_http_api_get_their_own_answers(page_url
     # the public search_notes endpoint is what HTTP clients reach. Per-user memory and feedback are
     # proven through the same Agent in the test above.
     logs, _ = run_http_load(page_url, users=10, seconds=SECONDS)
-    assert _problems(logs) == []
+    problems = _problems(logs)
+    assert not problems, "\n".join(problems[:10])
     assert all(log.cycles >= 1 for log in logs)
 
 
 def test_the_page_serves_no_private_chat_endpoint(page_url: str) -> None:
     from gradio_client import Client
 
-    names = set(Client(page_url, verbose=False).view_api(print_info=False, return_format="dict")["named_endpoints"])
+    names = set(Client(page_url, verbose=False, httpx_kwargs={"timeout": 120}).view_api(print_info=False, return_format="dict")["named_endpoints"])
     assert "/search_notes" in names
     assert not any("respond" in n or "like" in n for n in names), names
 

@@ -206,7 +206,7 @@ def _explain(
             "4. Backpropagation: starting from the loss, the gradient flows back from the output layer through "
             "each earlier layer, telling every weight and bias which way to move; the Adam optimizer then "
             "adjusts them. Repeating this over many epochs is the training.",
-            f"Result: loss fell from {first_loss:.3f} to {final_loss:.3f} and {accuracy:.0%} of the training "
+            f"Result: loss fell from {first_loss:.3f} to {final_loss:.3f} and {_percent(accuracy)} of the training "
             f"points are classified correctly. {verdict}",
             "The left picture is the loss per epoch; the right one shows the regions the trained network "
             "assigns to each class (background colour) with the data points on top.",
@@ -251,10 +251,15 @@ def _draw(
         )
     right.set_xlabel("feature 1")
     right.set_ylabel("feature 2")
-    right.set_title(f"Decision boundary on {name}: {accuracy:.0%} correct")
+    right.set_title(f"Decision boundary on {name}: {_percent(accuracy)} correct")
     right.legend(loc="upper right", fontsize=8)
     fig.colorbar(area, ax=right, label="predicted probability of class 1")
     fig.suptitle(f"MLP 2-{'-'.join(map(str, layers))}-1 trained from random weights")
     fig.tight_layout()
     path = save_figure(ctx, fig, f"training-{name}")
     return Artifact("image", path, f"Loss curve and decision boundary of the MLP on {name}")
+
+
+def _percent(share: float) -> str:
+    """A share as a percentage that never rounds a miss up to 100%."""
+    return "100%" if share == 1.0 else f"{min(share * 100, 99.9):.1f}%"
