@@ -175,7 +175,12 @@ def _rows(face: str, logs: list[UserLog], wall: float, unit_name: str) -> list[d
     crossings = sum(len(log.crossings) for log in logs)
     note = f"{len(logs)} users, {wall:.0f} s, {errors} errors, {crossings} crossings"
     return [
-        {"name": f"{face}: throughput", "value": round(len(latencies) / wall, 2), "unit": unit_name, "note": note},
+        {
+            "name": f"{face}: throughput",
+            "value": round(len(latencies) / wall, 2),
+            "unit": unit_name,
+            "note": note,
+        },
         {"name": f"{face}: p95 latency", "value": round(p95(latencies), 2), "unit": "s", "note": note},
     ]
 

@@ -22,6 +22,19 @@ from knowledge.types import Chunk, Citation, ScoredChunk
 EXAMPLE_CUE = re.compile(r"for example|for instance|such as|like \"|e\.g\.|\"[^\"]+\"", re.I)
 SUPPORT_COSINE = 0.60
 SUPPORT_OVERLAP = 0.6
+# A link in a document is data, but a link shown to the user is an invitation to click: an answer
+# never carries one the user did not write (a planted "visit https://..." must not reach them).
+LINK_TEXT = re.compile(
+    r"https?://[^\s)\]>\"']+|www\.[^\s)\]>\"']+|\b[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}/[^\s)\]>\"']*", re.I
+)
+
+
+def foreign_links(text: str, question: str) -> list[str]:
+    """Links in ``text`` (with or without a scheme) that the question does not contain."""
+    links = [link.rstrip(".,;:!?") for link in LINK_TEXT.findall(text)]
+    return [link for link in links if link not in question]
+
+
 BRIEF_SENTENCES = 2  # sentences per answer for each detail level before any feedback
 DETAILED_SENTENCES = 5
 
@@ -130,19 +143,22 @@ class Composer:
             sentences, vectors = self._chunk_sentences(scored.chunk, rank)
             sims = vectors @ question_vec
             for sentence, sim in zip(sentences, sims, strict=True):
+                if foreign_links(sentence.text, question):
+                    continue
                 overlap = len(q_terms & content_terms(sentence.text)) / max(1, len(q_terms))
                 example = 0.08 if style.examples and EXAMPLE_CUE.search(sentence.text) else 0.0
                 sentence.similarity = float(sim)
                 sentence.score = float(sim) + 0.25 * overlap + 0.5 * (scored.dense - top_dense) + example
                 candidates.append(sentence)
-        best = max(candidates, key=lambda s: s.score)
-        by_score = sorted(candidates, key=lambda s: -s.score)
-        margin = 0.4 if style.detail == "detailed" else 0.2
-        keep = [s for s in by_score if s.score >= best.score - margin]
-        if style.detail == "detailed" and len(keep) < 3:
-            # A detailed answer walks through the best passage, not just its best sentence.
-            keep += [s for s in by_score if s.chunk.id == best.chunk.id and s not in keep][: 3 - len(keep)]
-        chosen = keep[: max(1, style.max_sentences)]
+        if not candidates:
+            return GroundedAnswer(text="", in_scope=False)
+        # The passage comes first (retrieval ranks passages well), then its best sentence;
+        # another passage wins only with a clearly better sentence.
+        best = max(candidates, key=lambda s: (s.rank == 0, s.score))
+        rival = max(candidates, key=lambda s: s.score)
+        if rival.score > best.score + 0.15:
+            best = rival
+        chosen = _walk_through(candidates, best, style)
         chosen.sort(key=lambda s: (s.rank, s.start))
         answer = self._render(chosen)
         answer.best_similarity = max(s.similarity for s in candidates)
@@ -173,6 +189,28 @@ class Composer:
             sentences=[s.text for s in chosen],
             support=[1.0] * len(chosen),
         )
+
+
+def _walk_through(candidates: list[Sentence], best: Sentence, style: AnswerStyle) -> list[Sentence]:
+    """The answer's sentences: a run of the best passage around its best sentence, plus a strong sentence elsewhere.
+
+    Reading a passage in order keeps its explanation whole (start, compare with
+    a loss, backpropagate), where cherry-picked sentences lose the thread.
+    """
+    budget = max(1, style.max_sentences)
+    own = [s for s in candidates if s.chunk.id == best.chunk.id]
+    at = own.index(best)
+    if style.detail == "brief":
+        neighbours = [
+            s for s in own[max(0, at - 1) : at + 2] if s is not best and s.score >= best.score - 0.15
+        ]
+        return [best, *sorted(neighbours, key=lambda s: -s.score)[: budget - 1]]
+    length = min(len(own), max(1, budget - 1))
+    start = max(0, min(at - 1, len(own) - length))  # one sentence of lead-in, then onwards
+    chosen = own[start : start + length]
+    others = sorted((s for s in candidates if s.chunk.id != best.chunk.id), key=lambda s: -s.score)
+    chosen += [s for s in others if s.score >= best.score - 0.1][: budget - len(chosen)]
+    return chosen
 
 
 def split_sentences(text: str) -> list[str]:

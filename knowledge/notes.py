@@ -25,7 +25,7 @@ from knowledge.types import IndexReport, ScoredChunk
 # separating the overlap): a question is covered when its best passage is close in meaning and shares its
 # words, or shares every content word (rare names such as "The Pile" that MiniLM does not know).
 IN_SCOPE_DENSE = 0.45
-IN_SCOPE_DENSE_WITH_TERMS = 0.30
+IN_SCOPE_DENSE_WITH_TERMS = 0.25
 IN_SCOPE_TERMS = 0.5
 ALL_TERMS_MIN_DENSE = 0.10
 FOLLOW_UP = re.compile(
@@ -42,13 +42,24 @@ class NotesAnswer:
     query: str
 
 
-def resolve_follow_up(question: str, previous: list[str]) -> str:
-    """The query to search with: a question that leans on the last one ("what sizes does it come in?") borrows its words."""
-    if not previous:
-        return question
-    own_terms = content_terms(question)
-    leans_back = FOLLOW_UP.search(question) is not None or len(own_terms) <= 1
-    return f"{previous[-1]} {question}" if leans_back else question
+def names_a_topic(question: str) -> bool:
+    """A capitalised name past the first word ("Bark", "GPT-2", a quoted sentence) makes a question self-contained."""
+    words = re.findall(r"[\w'-]+", question)[1:]
+    return any(w[0].isupper() and w != "I" for w in words)
+
+
+def leans_back(question: str) -> bool:
+    """Whether a question refers to an earlier one ("what sizes does it come in?")."""
+    if len(content_terms(question)) <= 1:
+        return True
+    return FOLLOW_UP.search(question) is not None and not names_a_topic(question)
+
+
+def topic_of(previous: list[str]) -> str:
+    """The earlier question(s) that name the topic a follow-up refers to."""
+    if len(previous) >= 2 and leans_back(previous[-1]):
+        return f"{previous[-2]} {previous[-1]}"
+    return previous[-1]
 
 
 def term_coverage(question: str, passages: list[ScoredChunk]) -> float:
@@ -110,15 +121,20 @@ class NotesKnowledge:
         rerank: Reranker | None = None,
     ) -> NotesAnswer:
         """A grounded answer, or one marked out of scope when the notes do not support it."""
-        query = resolve_follow_up(question, previous or [])
-        retrieval = self.retrieve(query, k=5)
+        retrieval = self.retrieve(question, k=5)
+        query = question
+        if previous and leans_back(question):
+            # A follow-up: the earlier question chooses the passage, this one chooses its sentences.
+            query = f"{topic_of(previous)} {question}"
+            retrieval = self.retrieve(query, k=5)
         ranked = rerank(query, retrieval.ranked) if rerank else retrieval.ranked
-        grounded = self.composer.compose(retrieval.vector, query, ranked, style)
-        coverage = term_coverage(query, retrieval.ranked[:3])
-        follow_up = query != question
-        # A follow-up borrows its topic words, so closeness in meaning alone is enough for it.
-        in_scope = is_covered(retrieval.top_dense, coverage) or (
-            follow_up and retrieval.top_dense >= IN_SCOPE_DENSE_WITH_TERMS
+        if query != question:
+            grounded = self.composer.compose(embed_one(question), question, ranked[:2], style)
+        else:
+            grounded = self.composer.compose(retrieval.vector, question, ranked, style)
+        in_scope = is_covered(retrieval.top_dense, term_coverage(query, retrieval.ranked[:3])) or (
+            # A follow-up borrows its topic's words, so closeness in meaning is enough for it.
+            query != question and retrieval.top_dense >= IN_SCOPE_DENSE_WITH_TERMS
         )
         if not in_scope:
             grounded = GroundedAnswer(text="", in_scope=False)

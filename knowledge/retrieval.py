@@ -18,7 +18,7 @@ from knowledge.store import ChunkStore
 from knowledge.text import content_terms, tokens
 from knowledge.types import Chunk, ScoredChunk
 
-RRF_K = 60
+RRF_K = 10
 CANDIDATES = 20
 SECTION_BONUS = 0.004
 

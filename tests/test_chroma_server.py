@@ -101,6 +101,9 @@ def test_agent_uses_a_chroma_server_and_survives_its_restart(
     assert len(stored["ids"]) == 1
 
     chroma_server.stop()
+    down = agent.chat(question, user="ann", session="while-down")
+    (call,) = down.tool_calls  # the failure is a tool step with a message, not a crash of the agent
+    assert call.name == "search_notes" and not call.ok and call.error
     chroma_server.start()
     # The same Agent, same objects: the chunks persisted on the server's folder and are found again.
     assert "kernels.md" in _sources(agent, question, "ann")

@@ -28,6 +28,11 @@ FUZZ_SLOW = settings(deadline=None, max_examples=12, suppress_health_check=list(
 # Any code point Python strings can carry through UTF-8: controls, format characters, emoji, RTL marks.
 any_text = st.text(st.characters(codec="utf-8"), max_size=300)
 control_text = st.text(st.characters(categories=["Cc", "Cf", "Zl", "Zp"]) | st.sampled_from("#*-> `[]()"))
+# Real questions with controls, format characters and odd unicode spliced between the words.
+mixed_question = st.lists(
+    st.sampled_from(["What", "is", "attention", "positional", "encoding", "GPT-2", "?"]) | control_text,
+    min_size=1,
+).map(" ".join)
 json_value = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | any_text,
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(any_text, inner, max_size=4),
@@ -48,7 +53,7 @@ def _assert_sane_reply(reply: Any, message: str, limit: int) -> None:
 
 
 @FUZZ_SLOW
-@given(message=any_text | control_text)
+@given(message=any_text | control_text | mixed_question)
 def test_any_message_gets_a_reply(shared_agent: Any, message: str) -> None:
     reply = shared_agent.chat(message, user="fuzz", session="messages")
     _assert_sane_reply(reply, message, shared_agent.settings.max_message_chars)
@@ -59,7 +64,9 @@ def test_any_message_gets_a_reply(shared_agent: Any, message: str) -> None:
     char=st.sampled_from(["a", " ", "é", "\x07", "\u202e", "🙂", "attention "]),
     extra=st.integers(-200, 200),
 )
-def test_huge_lines_around_the_limit_are_answered_or_refused(shared_agent: Any, char: str, extra: int) -> None:
+def test_huge_lines_around_the_limit_are_answered_or_refused(
+    shared_agent: Any, char: str, extra: int
+) -> None:
     limit = shared_agent.settings.max_message_chars
     message = (char * (limit // len(char) + 1))[: limit + extra]
     reply = shared_agent.chat(message, user="fuzz", session="huge")
@@ -120,8 +127,14 @@ def test_sampling_checks_raise_only_tool_input_errors(
 
 yaml_like = st.recursive(
     st.none() | st.booleans() | st.integers() | any_text,
-    lambda inner: st.lists(inner, max_size=4)
-    | st.dictionaries(st.sampled_from(["name", "turns", "say", "expect", "feedback", "restart"]) | any_text, inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(["name", "turns", "say", "expect", "feedback", "restart"]) | any_text,
+            inner,
+            max_size=4,
+        )
+    ),
     max_leaves=12,
 )
 
@@ -179,7 +192,9 @@ def _assert_chunks_are_spans(text: str) -> None:
 
 
 markdownish = st.lists(
-    st.sampled_from(["# ", "## ", "###### ", "####### ", "- ", "  - ", "1. ", "> ", "```", "\n", "\r\n", "\t"])
+    st.sampled_from(
+        ["# ", "## ", "###### ", "####### ", "- ", "  - ", "1. ", "> ", "```", "\n", "\r\n", "\t"]
+    )
     | any_text,
     max_size=40,
 ).map("".join)
@@ -193,7 +208,9 @@ def test_any_text_chunks_into_spans_of_itself(text: str) -> None:
 
 @FUZZ
 @given(raw=st.binary(max_size=2000), suffix=st.sampled_from([".md", ".txt", ".pdf", ""]))
-def test_documents_of_random_bytes_load_or_raise_document_error(tmp_path: Path, raw: bytes, suffix: str) -> None:
+def test_documents_of_random_bytes_load_or_raise_document_error(
+    tmp_path: Path, raw: bytes, suffix: str
+) -> None:
     path = tmp_path / f"doc{suffix}"
     path.write_bytes(raw)
     try:
@@ -217,7 +234,16 @@ def test_documents_of_random_bytes_load_or_raise_document_error(tmp_path: Path, 
         "```\n" * 5000,  # fences opening and closing forever
         string.printable * 2000,
     ],
-    ids=["headings", "nested-list", "nested-quote", "huge-word", "huge-line", "tiny-sentences", "fences", "printable"],
+    ids=[
+        "headings",
+        "nested-list",
+        "nested-quote",
+        "huge-word",
+        "huge-line",
+        "tiny-sentences",
+        "fences",
+        "printable",
+    ],
 )
 def test_deep_nesting_and_huge_lines_chunk_into_bounded_spans(text: str) -> None:
     from knowledge.loader import MAX_CHUNK_CHARS

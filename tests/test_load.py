@@ -73,7 +73,11 @@ def test_ten_users_through_the_chat_page_http_api_get_their_own_answers(page_url
 def test_the_page_serves_no_private_chat_endpoint(page_url: str) -> None:
     from gradio_client import Client
 
-    names = set(Client(page_url, verbose=False, httpx_kwargs={"timeout": 120}).view_api(print_info=False, return_format="dict")["named_endpoints"])
+    names = set(
+        Client(page_url, verbose=False, httpx_kwargs={"timeout": 120}).view_api(
+            print_info=False, return_format="dict"
+        )["named_endpoints"]
+    )
     assert "/search_notes" in names
     assert not any("respond" in n or "like" in n for n in names), names
 

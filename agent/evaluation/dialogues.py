@@ -221,6 +221,22 @@ def _check_duplicate_keys(path: Path, node: yaml.Node, prefix: str = "") -> None
 # --- loading ------------------------------------------------------------------------------------------
 
 
+def _first_alias(root: yaml.Node | None) -> yaml.Node | None:
+    """A node reached twice in the composed tree is an alias; visits each node once, so it is linear."""
+    seen: set[int] = set()
+    stack = [root] if root is not None else []
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            return node
+        seen.add(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(n for pair in node.value for n in pair)
+    return None
+
+
 def load_dialogue_text(text: str, path: Path | str = "<string>") -> Dialogue:
     """Parse and validate one dialogue; every problem becomes a DialogueError."""
     path = Path(path)
@@ -232,6 +248,10 @@ def load_dialogue_text(text: str, path: Path | str = "<string>") -> Dialogue:
         line = mark.line + 1 if mark is not None else 1
         problem = getattr(exc, "problem", None) or str(exc)
         raise DialogueError(path, line, "", f"invalid YAML: {problem}") from None
+    alias = _first_alias(root)
+    if alias is not None:
+        # A hand-written dialogue never needs *aliases; nested ones expand exponentially ("billion laughs").
+        raise DialogueError(path, alias.start_mark.line + 1, "", "YAML aliases (*name) are not allowed")
     if root is None or not isinstance(data, dict):
         line = root.start_mark.line + 1 if root is not None else 1
         raise DialogueError(path, line, "", "a dialogue must be a mapping with name and turns")
