@@ -120,11 +120,13 @@ class Agent:
         yield from _on_own_thread(lambda: self._run_turn(message.strip(), user, session))
 
     def _refusal(self, message: str) -> str | None:
-        if not isinstance(message, str) or not message.strip():
+        if not isinstance(message, str):
             return EMPTY_REPLY
         limit = self.settings.max_message_chars
         if len(message) > limit:
             return f"That message has {len(message):,} characters; the limit is {limit:,}. Please send a shorter one."
+        if not message.strip():
+            return EMPTY_REPLY
         if not any(ch.isalnum() for ch in message):
             return NO_WORDS_REPLY
         return None

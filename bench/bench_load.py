@@ -29,7 +29,7 @@ MATERIALS = [
     "copper", "glass", "bamboo", "granite", "wool", "silk", "marble", "cedar", "tin", "clay",
     "amber", "bronze", "cotton", "ivory", "jade", "leather", "linen", "oak", "pewter", "quartz",
 ]  # fmt: skip
-TOO_LONG = "too long, shorter please"
+TOO_LONG = "right, but too long: shorter please"
 
 
 def topics_markdown() -> str:
@@ -84,8 +84,10 @@ def _check_reply(log: UserLog, reply: Any, follow_up: bool) -> None:
 def api_user(agent: Any, log: UserLog, deadline: float) -> None:
     """Ask, follow up, rate, until the deadline (at least one full cycle)."""
     name = NAMES[log.index]
-    # Even users dislike long answers and say so; odd users like what they get.
-    score, comment = (-1, TOO_LONG) if log.index % 2 == 0 else (1, None)
+    # Even users like the answer but find it too long; odd users simply like it. Both are +1: a -1
+    # would also (rightly) demote the cited passage for that user, and the next identical question
+    # would then be answered from another user's device, which this workload counts as a crossing.
+    score, comment = 1, (TOO_LONG if log.index % 2 == 0 else None)
     try:
         while log.cycles == 0 or time.monotonic() < deadline:
             session = f"load-{log.cycles}"
