@@ -233,6 +233,18 @@ EXTRACTORS = {
 }
 
 
+def arguments_match(expected: dict[str, Any], actual: dict[str, Any]) -> bool:
+    """Whether extracted arguments hold every expected value (strings compared without case or end punctuation)."""
+    for key, value in expected.items():
+        got = actual.get(key)
+        if isinstance(value, str) and isinstance(got, str):
+            if value.lower() != got.lower().rstrip(".?!"):
+                return False
+        elif got != value:
+            return False
+    return True
+
+
 def extract(tool: str, text: str) -> dict[str, Any]:
     if tool == "search_notes":
         return {"query": text.strip()}

@@ -248,7 +248,7 @@ class Agent:
         notes_results = [r for name, r in results if name == "search_notes" and r is not None]
         grounded = any(r.data.get("in_scope") for r in notes_results)
         if self.native_tools and notes_results:
-            text = self._guard_native(text, notes_results)
+            text = ground_model_answer(text, notes_results)
         corrections = self.feedback_service.corrections_for(user, question)
         if corrections:
             text = "\n".join(CORRECTION_PREFIX + c.text for c in corrections[:2]) + "\n\n" + text
@@ -265,18 +265,6 @@ class Agent:
         )
         self._remember(reply, question, style)
         return reply
-
-    def _guard_native(self, text: str, notes_results: list[ToolResult]) -> str:
-        """A capable model's answer keeps only the sentences the cited notes support."""
-        from knowledge.answer import guard
-
-        citations = [c for r in notes_results for c in r.citations]
-        if not citations:
-            return text
-        kept, _, dropped = guard(text, citations)
-        if not kept:
-            return "\n\n".join(r.text for r in notes_results)
-        return kept
 
     def _remember(self, reply: Reply, question: str, style: AnswerStyle | None) -> None:
         """Keep the reply with what was served (the style itself, not just its name) for the learners."""
@@ -362,6 +350,25 @@ class Agent:
 
 
 _DONE = object()
+GENERAL_KNOWLEDGE = "Not from your notes (general knowledge, unchecked): "
+
+
+def ground_model_answer(text: str, notes_results: list[ToolResult]) -> str:
+    """A capable model's own answer, held to the notes.
+
+    Where the notes answered, only sentences their cited passages support are
+    kept (all failing: the notes' own extractive answer). Where the notes do not
+    cover the question, the model may add general knowledge, clearly labelled.
+    """
+    from knowledge.answer import guard
+    from tools.notes_search import NOT_COVERED
+
+    citations = [c for r in notes_results for c in r.citations]
+    if citations:
+        kept, _, _ = guard(text, citations)
+        return kept or "\n\n".join(r.text for r in notes_results)
+    own = text.replace(NOT_COVERED, "").strip()
+    return f"{NOT_COVERED}\n\n{GENERAL_KNOWLEDGE}{own}" if own else NOT_COVERED
 
 
 def _on_own_thread(make: Callable[[], Iterator[StreamEvent]]) -> Iterator[StreamEvent]:

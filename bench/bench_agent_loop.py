@@ -19,24 +19,13 @@ MAX_NEW_TOKENS = 96
 REPEATS = 3
 
 
-def _args_match(expected: dict[str, Any], actual: dict[str, Any]) -> bool:
-    for key, value in expected.items():
-        got = actual.get(key)
-        if isinstance(value, str) and isinstance(got, str):
-            if value.lower() != got.lower().rstrip(".?!"):
-                return False
-        elif got != value:
-            return False
-    return True
-
-
 def _routing_rows(agent: Any) -> list[dict[str, Any]]:
-    from agent.arguments import extract
+    from agent.arguments import arguments_match, extract
 
     items = yaml.safe_load(ROUTING.read_text(encoding="utf-8"))
     right = sum(agent.router.route(i["message"]).tool == i["tool"] for i in items)
     with_args = [i for i in items if i.get("args")]
-    args_ok = sum(_args_match(i["args"], extract(i["tool"], i["message"])) for i in with_args)
+    args_ok = sum(arguments_match(i["args"], extract(i["tool"], i["message"])) for i in with_args)
     return [
         {
             "name": "router_tool_choice",

@@ -119,3 +119,28 @@ def test_odd_questions_get_a_sensible_reply(shared_agent: Agent, question: str) 
     assert reply.text.strip()
     if question.startswith("Since transformers"):
         assert any("Positional Encoding" in c.section for c in reply.citations)
+
+
+def test_a_capable_models_answer_keeps_only_supported_sentences_and_labels_general_knowledge() -> None:
+    from agent.core import GENERAL_KNOWLEDGE, ground_model_answer
+    from knowledge.types import Citation
+    from tools.base import ToolResult
+    from tools.notes_search import NOT_COVERED
+
+    quote = "It was trained on **WebText**, a dataset collected from publicly available web pages."
+    cited = ToolResult(
+        "It was trained on WebText. [1]", citations=[Citation("Hub", "study-notes.md", 0, len(quote), quote)]
+    )
+    answer = (
+        "GPT-2 was trained on WebText, publicly available web pages. It was also trained on GPT-4 chat logs."
+    )
+    grounded = ground_model_answer(answer, [cited])
+    assert "WebText" in grounded and "GPT-4" not in grounded
+    assert ground_model_answer("Completely unrelated claims about volcanoes.", [cited]) == cited.text
+
+    uncovered = ToolResult(NOT_COVERED, data={"in_scope": False})
+    labelled = ground_model_answer("Paris is the capital of France.", [uncovered])
+    assert (
+        labelled.startswith(NOT_COVERED) and f"{GENERAL_KNOWLEDGE}Paris is the capital of France." in labelled
+    )
+    assert ground_model_answer(NOT_COVERED, [uncovered]) == NOT_COVERED

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from agent.arguments import extract, model_ids, quoted
+from agent.arguments import arguments_match, extract, model_ids, quoted
 from agent.router import EmbeddingRouter
 from knowledge.embeddings import embed
 
@@ -30,17 +30,6 @@ def router() -> EmbeddingRouter:
     return EmbeddingRouter(embed)
 
 
-def _args_match(expected: dict, actual: dict) -> bool:
-    for key, value in expected.items():
-        got = actual.get(key)
-        if isinstance(value, str) and isinstance(got, str):
-            if value.lower() != got.lower().rstrip(".?!"):
-                return False
-        elif got != value:
-            return False
-    return True
-
-
 def test_the_routing_set_covers_every_tool() -> None:
     assert len(ROUTING) >= 60
     assert {item["tool"] for item in ROUTING} == TOOLS
@@ -60,7 +49,7 @@ def test_argument_extraction_on_the_routing_set() -> None:
     wrong = [
         (i["message"], extract(i["tool"], i["message"]))
         for i in with_args
-        if not _args_match(i["args"], extract(i["tool"], i["message"]))
+        if not arguments_match(i["args"], extract(i["tool"], i["message"]))
     ]
     assert 1 - len(wrong) / len(with_args) >= 0.90, wrong
 
