@@ -77,6 +77,11 @@ def bench_command(
     llm: LlmOption = None,
 ) -> None:
     """Measure every speed, quality and memory target and write BENCHMARKS.md."""
+    import sys
+
+    checkout = Path(__file__).resolve().parents[2]  # bench/ sits beside agent/ in a checkout
+    if (checkout / "bench" / "run.py").exists() and str(checkout) not in sys.path:
+        sys.path.insert(0, str(checkout))
     try:
         from bench.run import main as bench_main
     except ImportError as exc:
