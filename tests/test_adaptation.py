@@ -17,6 +17,7 @@ def test_too_long_makes_the_next_answers_at_most_60_percent(tmp_path: Path) -> N
     agent.feedback(first.id, score=-1, comment="Too long, please be brief.")
     again = agent.chat("How does training work?", user="ann", session="s2")
     assert _words(again.text) <= 0.6 * _words(first.text), (first.text, again.text)
+    assert {c.chunk_id for c in again.citations} <= {c.chunk_id for c in first.citations}  # same passage, shorter
     other = agent.chat("How does training work?", user="ben", session="s")
     assert _words(other.text) == _words(first.text)  # ben's answers did not change
 

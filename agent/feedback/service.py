@@ -20,11 +20,13 @@ import numpy as np
 
 from agent.feedback.learners import (
     CorrectionsMemory,
+    Cues,
     Embed,
     RetrievalPreferences,
     RouteCorrector,
     StyleLearner,
     StyleState,
+    comment_cues,
     to_blob,
 )
 from agent.feedback.records import Correction, FeedbackEvent, ReplyRecord
@@ -141,7 +143,9 @@ class FeedbackService:
             event = self.store.add_event(reply.id, reply.user, score, comment, correction, wanted)
             if correction is not None:
                 self.store.add_correction(event.id, reply.user, reply.question, correction, to_blob(qvec))
-            if qvec is not None:
+            # A dislike that is about length, examples or the tool that ran says nothing against the passages.
+            about_form = score < 0 and (comment_cues(comment) != Cues() or wanted is not None)
+            if qvec is not None and not about_form:
                 self.retrieval.record(event.id, reply.user, qvec, reply.cited_chunk_ids, score)
             state = self._style_state(reply.user)
             self.style_learner.update(state, AnswerStyle.from_value(reply.style), score, comment, reply.text)
