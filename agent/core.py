@@ -159,7 +159,10 @@ class Agent:
         pending_calls: list[dict[str, Any]] = []
         try:
             stream = self._graph.stream(
-                {"messages": [HumanMessage(message)]}, config, stream_mode=["messages", "updates", "custom"]
+                {"messages": [HumanMessage(message)]},
+                config,
+                stream_mode=["messages", "updates", "custom"],
+                durability="exit",  # one checkpoint write per turn, not one per step
             )
             for mode, chunk in stream:
                 if mode == "custom" and isinstance(chunk, dict):

@@ -136,6 +136,17 @@ def _run_with_limit(fn: Callable[[], ToolResult], seconds: float, name: str) -> 
         ) from None
 
 
+def _token_writer() -> Callable[[str], None] | None:
+    """Streams a tool's tokens to ``Agent.stream`` through LangGraph's custom stream, when running in one."""
+    from langgraph.config import get_stream_writer
+
+    try:
+        write = get_stream_writer()
+    except RuntimeError:  # called outside a graph run (run_tool, scripts)
+        return None
+    return lambda token: write({"event": "token", "text": token})
+
+
 def _invoke(
     spec: ToolSpec, fn: Callable[..., ToolResult], knowledge: NotesKnowledge, args: dict[str, Any]
 ) -> ToolResult:
@@ -144,7 +155,7 @@ def _invoke(
         style = AnswerStyle.named(args["style"]) if args.get("style") in ("brief", "detailed") else turn.style
         return fn(knowledge, args["query"], style, previous=turn.previous, rerank=turn.rerank)
     if spec.streams_tokens:
-        args = {**args, "on_token": turn.on_token}
+        args = {**args, "on_token": turn.on_token or _token_writer()}
         if "max_new_tokens" in args and args["max_new_tokens"] > turn.max_new_tokens:
             raise ToolInputError(
                 f"max_new_tokens must be at most {turn.max_new_tokens}, got {args['max_new_tokens']}"

@@ -128,3 +128,15 @@ def test_router_model_answers_from_tool_results_word_for_word() -> None:
     assert model.invoke(messages).content == "The answer [1]"
     chunks = list(model.stream(messages))
     assert "".join(c.content for c in chunks) == "The answer [1]" and len(chunks) > 1
+
+
+def test_generated_text_streams_token_by_token_through_the_agent(shared_agent: Agent) -> None:
+    message = 'Generate text: "Write a story about a robot." with 24 tokens and temperature 0'
+    events = list(shared_agent.stream(message, user="gen", session="stream"))
+    kinds = [e.kind for e in events]
+    start, end = kinds.index("tool_start"), kinds.index("tool_end")
+    streamed = [e.text for e in events[start:end] if e.kind == "token"]
+    assert len(streamed) >= 12  # one event per generated token, while the tool runs
+    reply = events[-1].reply
+    assert reply is not None and reply.tool_calls[0].name == "generate_text"
+    assert "".join(streamed).strip() in reply.text
