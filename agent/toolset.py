@@ -142,7 +142,7 @@ def _token_writer() -> Callable[[str], None] | None:
 
     try:
         write = get_stream_writer()
-    except RuntimeError:  # called outside a graph run (run_tool, scripts)
+    except (RuntimeError, LookupError):  # called outside a graph run (run_tool, scripts, tool.invoke)
         return None
     return lambda token: write({"event": "token", "text": token})
 
@@ -155,11 +155,11 @@ def _invoke(
         style = AnswerStyle.named(args["style"]) if args.get("style") in ("brief", "detailed") else turn.style
         return fn(knowledge, args["query"], style, previous=turn.previous, rerank=turn.rerank)
     if spec.streams_tokens:
-        args = {**args, "on_token": turn.on_token or _token_writer()}
-        if "max_new_tokens" in args and args["max_new_tokens"] > turn.max_new_tokens:
+        if args.get("max_new_tokens", 0) > turn.max_new_tokens:
             raise ToolInputError(
                 f"max_new_tokens must be at most {turn.max_new_tokens}, got {args['max_new_tokens']}"
             )
+        args = {**args, "on_token": turn.on_token or _token_writer()}
     return fn(turn.ctx, **args)
 
 
