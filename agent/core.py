@@ -94,7 +94,6 @@ class Agent:
             s.max_steps,
             s.max_history_messages,
         )
-        self._lock = threading.Lock()
 
     # --- chatting --------------------------------------------------------------------------------
     def chat(self, message: str, user: str = "default", session: str = "default") -> Reply:
