@@ -107,17 +107,24 @@ def api_user(agent: Any, log: UserLog, deadline: float) -> None:
         log.errors.append(f"{type(exc).__name__}: {exc}")
 
 
-def run_api_load(agent: Any, users: int, seconds: float) -> tuple[list[UserLog], float]:
-    """``users`` threads through ``Agent``; returns the logs and the wall time."""
+def run_users(
+    user: Callable[[Any, UserLog, float], None], target: Any, users: int, seconds: float
+) -> tuple[list[UserLog], float]:
+    """``users`` threads each running ``user(target, log, deadline)``; returns the logs and the wall time."""
     logs = [UserLog(i) for i in range(users)]
     deadline = time.monotonic() + seconds
-    threads = [threading.Thread(target=api_user, args=(agent, log, deadline)) for log in logs]
+    threads = [threading.Thread(target=user, args=(target, log, deadline)) for log in logs]
     started = time.perf_counter()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     return logs, time.perf_counter() - started
+
+
+def run_api_load(agent: Any, users: int, seconds: float) -> tuple[list[UserLog], float]:
+    """``users`` threads through ``Agent``."""
+    return run_users(api_user, agent, users, seconds)
 
 
 def http_user(url: str, log: UserLog, deadline: float) -> None:
@@ -139,15 +146,8 @@ def http_user(url: str, log: UserLog, deadline: float) -> None:
 
 
 def run_http_load(url: str, users: int, seconds: float) -> tuple[list[UserLog], float]:
-    logs = [UserLog(i) for i in range(users)]
-    deadline = time.monotonic() + seconds
-    threads = [threading.Thread(target=http_user, args=(url, log, deadline)) for log in logs]
-    started = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return logs, time.perf_counter() - started
+    """``users`` gradio_client sessions against a running page."""
+    return run_users(http_user, url, users, seconds)
 
 
 def free_port() -> int:
