@@ -45,7 +45,7 @@ def test_help_lists_every_command() -> None:
 def test_ask_prints_a_cited_answer_as_json(tmp_path: Path) -> None:
     result = runner.invoke(app, ["ask", "What is positional encoding?", "--json", "--home", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)  # stderr may carry model-loading progress bars
     assert data["citations"] and "Positional Encoding" in data["citations"][0]["section"]
     assert data["tool_calls"][0]["name"] == "search_notes"
 
