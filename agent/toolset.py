@@ -29,7 +29,6 @@ class Turn:
     style: AnswerStyle
     previous: list[str] = field(default_factory=list)
     rerank: Reranker | None = None
-    on_token: Callable[[str], None] | None = None
     max_new_tokens: int = 1024
 
 
@@ -159,7 +158,7 @@ def _invoke(
             raise ToolInputError(
                 f"max_new_tokens must be at most {turn.max_new_tokens}, got {args['max_new_tokens']}"
             )
-        args = {**args, "on_token": turn.on_token or _token_writer()}
+        args = {**args, "on_token": _token_writer()}
     return fn(turn.ctx, **args)
 
 

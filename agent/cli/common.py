@@ -9,6 +9,7 @@ import typer
 
 if TYPE_CHECKING:
     from agent.core import Agent
+    from knowledge.notes import NotesKnowledge
 
 HomeOption = Annotated[
     Path | None,
@@ -25,3 +26,12 @@ def make_agent(home: Path | None, llm: str | None = None) -> Agent:
     from agent.core import Agent
 
     return Agent(home=home, llm=llm)
+
+
+def open_knowledge(home: Path | None) -> NotesKnowledge:
+    """The knowledge base of a data home, without loading the agent's models."""
+    from agent.settings import load_settings
+    from knowledge.notes import NotesKnowledge
+
+    s = load_settings(home=home)
+    return NotesKnowledge(Path(s.home).expanduser(), s.chroma_url, s.collection, s.max_upload_bytes)

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from agent.cli.common import HomeOption, LlmOption, UserOption, make_agent
+from agent.cli.common import HomeOption, LlmOption, UserOption, make_agent, open_knowledge
 
 CHAT_HELP = "Commands: /good, /bad [comment], /correct TEXT, /quit"
 
@@ -93,11 +93,7 @@ def index(
     home: HomeOption = None,
 ) -> None:
     """Index documents so answers can cite them; unchanged files cost nothing."""
-    from agent.settings import load_settings
-    from knowledge.notes import NotesKnowledge
-
-    s = load_settings(home=home)
-    knowledge = NotesKnowledge(Path(s.home).expanduser(), s.chroma_url, s.collection, s.max_upload_bytes)
+    knowledge = open_knowledge(home)
     report = knowledge.index(paths)
     typer.echo(
         f"added {report.added}, updated {report.updated}, unchanged {report.unchanged}, removed {report.removed}"
@@ -113,11 +109,7 @@ def forget(
     home: HomeOption = None,
 ) -> None:
     """Drop a source from the index."""
-    from agent.settings import load_settings
-    from knowledge.notes import NotesKnowledge
-
-    s = load_settings(home=home)
-    knowledge = NotesKnowledge(Path(s.home).expanduser(), s.chroma_url, s.collection, s.max_upload_bytes)
+    knowledge = open_knowledge(home)
     removed = knowledge.forget(source)
     if not removed:
         typer.echo(
