@@ -26,6 +26,7 @@ $(PY):
 $(STAMP): pyproject.toml | $(PY)
 	$(PIP) install --quiet $(TORCH)
 	CMAKE_BUILD_PARALLEL_LEVEL=2 $(PIP) install --quiet -e ".[dev]"
+	$(VENV)/bin/attentive prepare
 	touch $(STAMP)
 
 # Browser tests drive Debian's chromium; install it when missing (needs root or sudo).

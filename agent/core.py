@@ -29,9 +29,6 @@ NO_WORDS_REPLY = (
     'I could not find a question in that message. Try a few words, for example "What is positional encoding?"'
 )
 CORRECTION_PREFIX = "You corrected this earlier: "
-STEP_LIMIT_MARK = (
-    "Model call limits exceeded"  # what LangChain's ModelCallLimitMiddleware says when it stops a run
-)
 
 
 class Agent:
@@ -62,10 +59,11 @@ class Agent:
         from agent.router import EmbeddingRouter
         from agent.router_model import RouterChatModel
         from agent.toolset import build_tools
-        from knowledge.embeddings import embed
+        from knowledge.embeddings import configure, embed
         from knowledge.notes import NotesKnowledge
 
         s = self.settings
+        configure(s.embedding_runtime, s.model_cache, s.n_threads)
         self.knowledge = NotesKnowledge(self.home, s.chroma_url, s.collection, s.max_upload_bytes)
         self.router = EmbeddingRouter(embed)
         self.feedback_service = FeedbackService(
@@ -133,6 +131,7 @@ class Agent:
     def _run_turn(self, message: str, user: str, session: str) -> Iterator[StreamEvent]:
         from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, ToolMessage
 
+        from agent.loop import STEP_LIMIT_MARK
         from agent.memory import thread_id
         from agent.router import current_user
         from agent.toolset import Turn, current_turn
@@ -156,6 +155,7 @@ class Agent:
         final_text = ""
         streamed_by_tool = False
         pending_calls: list[dict[str, Any]] = []
+        malformed: list[str] = []
         try:
             stream = self._graph.stream(
                 {"messages": [HumanMessage(message)]},
@@ -190,6 +190,7 @@ class Agent:
                                     )
                                 if not msg.tool_calls:
                                     final_text = _content_text(msg.content)
+                                    malformed = [c.get("name") or "a tool" for c in msg.invalid_tool_calls]
                             elif isinstance(msg, ToolMessage):
                                 pending_calls = []
                                 record = calls.setdefault(
@@ -204,6 +205,11 @@ class Agent:
             current_turn.reset(turn_token)
             current_user.reset(user_token)
 
+        if not final_text.strip() and malformed:
+            final_text = (
+                f"The model asked to run {', '.join(malformed)}, but its arguments were not valid JSON even "
+                "after it was told so, so nothing ran. Please ask again, perhaps in other words."
+            )
         if not final_text or final_text.startswith(STEP_LIMIT_MARK):
             final_text = self._honest_stop(pending_calls, results)
         reply = self._build_reply(message, user, session, style, final_text, list(calls.values()), results)

@@ -13,7 +13,8 @@ import json
 import re
 import threading
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from functools import lru_cache
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
@@ -28,7 +29,7 @@ from langchain_core.messages import (
 )
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.utils.function_calling import convert_to_openai_tool
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, PrivateAttr
 
 from agent.router import current_user
 
@@ -156,8 +157,19 @@ def _count_tokens(text_model: BaseChatModel | None, text: str) -> int:
     """Tokens as the text model's tokenizer counts them; words and marks when it has none we can reach."""
     tokenize = getattr(getattr(text_model, "client", None), "tokenize", None)
     if callable(tokenize) and text:
-        return len(tokenize(text.encode("utf-8"), add_bos=False, special=True))
+        return _counted(tokenize, text)
     return len(re.findall(r"\w+|[^\w\s]", text))
+
+
+@lru_cache(maxsize=4096)
+def _counted(tokenize: Callable[..., list[int]], text: str) -> int:
+    # Every model call re-counts the system prompt and the whole history; each text is tokenized once.
+    return len(tokenize(text.encode("utf-8"), add_bos=False, special=True))
+
+
+# A decided answer streams sentence by sentence (a line break ends one too): it is already whole, and
+# every chunk costs a trip through LangChain's callbacks and LangGraph's stream queues.
+_SENTENCE_PIECE = re.compile(r".*?(?:[.!?:](?=\s)\s+|\n+|$)", re.S)
 
 
 class RouterChatModel(BaseChatModel):
@@ -168,6 +180,7 @@ class RouterChatModel(BaseChatModel):
     text_model: BaseChatModel | None = Field(default=None, exclude=True)
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
+    _bindings: dict[tuple[Any, ...], tuple[list[Any], Any]] = PrivateAttr(default_factory=dict)
 
     @property
     def _llm_type(self) -> str:
@@ -178,8 +191,20 @@ class RouterChatModel(BaseChatModel):
         return {"model": self.model}
 
     def bind_tools(self, tools: Sequence[Any], *, tool_choice: Any = None, **kwargs: Any) -> Any:
+        # The agent loop binds the same tools before every model call; converting nine schemas and
+        # building a binding each time was a third of a turn's overhead, so the binding is reused.
+        key = (tuple(id(t) for t in tools), json.dumps(tool_choice, sort_keys=True, default=str))
+        if not kwargs:
+            cached = self._bindings.get(key)
+            if cached is not None and all(a is b for a, b in zip(cached[0], tools, strict=True)):
+                return cached[1]
         formatted = [convert_to_openai_tool(t) for t in tools]
-        return self.bind(tools=formatted, tool_choice=tool_choice, **kwargs)
+        bound = self.bind(tools=formatted, tool_choice=tool_choice, **kwargs)
+        if not kwargs:
+            if len(self._bindings) >= 16:
+                self._bindings.clear()
+            self._bindings[key] = (list(tools), bound)  # holding the tools keeps their ids unique
+        return bound
 
     # --- decisions -------------------------------------------------------------------------------
     def _decide(
@@ -290,7 +315,7 @@ class RouterChatModel(BaseChatModel):
     ) -> Iterator[str]:
         """The answer in pieces: the decided one word by word, else the text model's own tokens."""
         if decided is not None:
-            yield from re.findall(r"\S+\s*|\s+", _text(decided))
+            yield from (piece for piece in _SENTENCE_PIECE.findall(_text(decided)) if piece)
         elif self.text_model is None:
             yield NO_TEXT_MODEL
         else:

@@ -13,6 +13,8 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from knowledge.embedded_models import default_model_cache
+
 
 def default_home() -> Path:
     return Path.home() / ".local" / "share" / "attentive"
@@ -28,6 +30,13 @@ class Settings(BaseSettings):
     )
     tool_choice: Literal["auto", "native", "router"] = Field(
         default="auto", description="Who picks tools: the model (native), the embedding router, or auto."
+    )
+    model_cache: Path = Field(
+        default_factory=default_model_cache,
+        description="Per-machine cache of derived model files (the ONNX export of MiniLM).",
+    )
+    embedding_runtime: Literal["onnx", "torch"] = Field(
+        default="onnx", description="MiniLM runtime: onnx (fast start) or torch (sentence-transformers)."
     )
     chroma_url: str | None = Field(default=None, description="Use a Chroma server (http://HOST:PORT).")
     collection: str = Field(default="notes", description="Chroma collection name.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 WORD = re.compile(r"[a-z0-9]+(?:[-.][a-z0-9]+)*")
 STOPWORDS = frozenset(
@@ -16,6 +17,7 @@ STOPWORDS = frozenset(
 )
 
 
+@lru_cache(maxsize=65_536)  # the same few thousand words recur in every question and passage
 def stem(word: str) -> str:
     """A light suffix stripper: enough for 'layers'/'layer' and 'trained'/'training' to meet."""
     for suffix, keep in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):

@@ -17,7 +17,9 @@ def test_too_long_makes_the_next_answers_at_most_60_percent(tmp_path: Path) -> N
     agent.feedback(first.id, score=-1, comment="Too long, please be brief.")
     again = agent.chat("How does training work?", user="ann", session="s2")
     assert _words(again.text) <= 0.6 * _words(first.text), (first.text, again.text)
-    assert {c.chunk_id for c in again.citations} <= {c.chunk_id for c in first.citations}  # same passage, shorter
+    assert {c.chunk_id for c in again.citations} <= {
+        c.chunk_id for c in first.citations
+    }  # same passage, shorter
     other = agent.chat("How does training work?", user="ben", session="s")
     assert _words(other.text) == _words(first.text)  # ben's answers did not change
 
@@ -39,7 +41,9 @@ def test_a_correction_is_used_later_survives_restart_and_stays_private(tmp_path:
     agent.feedback(reply.id, score=-1, correction="GPT-2's WebText was built from pages linked on Reddit.")
     restarted = Agent(home=home)
     later = restarted.chat("What data was GPT-2 trained on?", user="dan", session="s9")
-    assert later.text.startswith("You corrected this earlier: GPT-2's WebText was built from pages linked on Reddit.")
+    assert later.text.startswith(
+        "You corrected this earlier: GPT-2's WebText was built from pages linked on Reddit."
+    )
     other = restarted.chat("What data was GPT-2 trained on?", user="eve", session="s9")
     assert "Reddit" not in other.text
 

@@ -127,6 +127,18 @@ def test_a_single_noisy_dislike_then_likes_keeps_the_preference() -> None:
     assert learner.style(state).detail == "brief"
 
 
+@pytest.mark.parametrize("default", ["brief", "detailed"])
+def test_a_user_without_feedback_gets_the_prior_of_the_model_built_on_the_first_event(default: str) -> None:
+    learner = StyleLearner(default)
+    untouched = learner.new_state()
+    assert untouched.model is None  # no river model (nor its imports) until feedback arrives
+    built = learner.new_state()
+    learner._model(built)
+    assert learner.p_detailed(untouched) == pytest.approx(learner.p_detailed(built), abs=1e-9)
+    assert learner.style(untouched) == learner.style(built)
+    assert learner.style(untouched).detail == default
+
+
 def test_style_state_survives_pickling() -> None:
     learner = StyleLearner()
     state = learner.new_state()

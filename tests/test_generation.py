@@ -43,6 +43,66 @@ def test_greedy_generation_is_repeatable_and_max_new_tokens_caps_it() -> None:
     assert short.tokens == 3 and short.finish_reason == "length"
 
 
+def test_greedy_text_does_not_depend_on_what_ran_before_and_the_chat_opening_is_kept() -> None:
+    from knowledge.embedded_models import smollm2_gguf_path
+    from tools import llama_prefix
+    from tools.generation import _llama
+
+    prompts = [
+        "Say hello.",
+        "Write a long story about a dragon.",
+        "Say hello.",
+        "Count to three.",
+        "Say hello.",
+    ]
+    texts = [generate_text(p, max_new_tokens=24, temperature=0.0).text for p in prompts]
+    assert texts[0] == texts[2] == texts[4]  # after a longer prompt, after an unrelated one
+
+    llm = _llama(str(smollm2_gguf_path()))
+    head = llama_prefix.opening(llm)
+    assert len(head) >= 10 and "You are a helpful AI assistant" in llm.detokenize(head).decode()
+    assert list(llm.input_ids[: len(head)]) == head and llm in llama_prefix._primed
+
+
+class _PlainLlama:
+    """A stand-in Llama whose chat format is not a GGUF Jinja template."""
+
+    chat_format = "llama-2"
+    metadata: dict[str, str] = {}
+
+    def __init__(self) -> None:
+        self.resets = 0
+        self.n_tokens = 7
+
+    def reset(self) -> None:
+        self.resets += 1
+        self.n_tokens = 0
+
+
+def test_a_template_that_is_not_read_from_the_gguf_starts_from_an_empty_cache() -> None:
+    from tools import llama_prefix
+
+    llm = _PlainLlama()
+    assert llama_prefix.opening(llm) == []
+    assert llama_prefix.start(llm, "Say hello.") is False
+    assert llm.resets == 1 and llm.n_tokens == 0
+
+
+def test_reuse_stops_when_llama_cpp_evaluated_another_prompt_than_expected() -> None:
+    from llama_cpp import Llama
+
+    from knowledge.embedded_models import smollm2_gguf_path
+    from tools import llama_prefix
+    from tools.generation import LLAMA_N_CTX
+
+    llm = Llama(model_path=str(smollm2_gguf_path()), n_ctx=LLAMA_N_CTX, n_threads=2, verbose=False)
+    assert llama_prefix.start(llm, "Say hello.") is True
+    llm.create_chat_completion([{"role": "user", "content": "Say goodbye."}], max_tokens=2, temperature=0.0)
+    llama_prefix.finish(llm, "Say hello.", reused=True)  # what ran is not what was prepared
+    assert llama_prefix.opening(llm) == [] and llm not in llama_prefix._primed
+    assert llama_prefix.start(llm, "Say hello.") is False and llm.n_tokens == 0
+
+
 def test_seeded_sampling_is_repeatable() -> None:
     runs = {generate_text("Invent a name.", max_new_tokens=6, temperature=1.2, seed=7).text for _ in range(2)}
     assert len(runs) == 1

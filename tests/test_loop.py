@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 
 from agent import Agent
 from agent.loop import cap_history
+from agent.memory import thread_id
 from agent.router_model import RouterChatModel
 
 
@@ -93,6 +95,25 @@ def test_the_step_limit_ends_with_an_honest_answer(tmp_path: Path) -> None:
     reply = agent.chat("What is self-attention?", user="s", session="limit")
     assert reply.text.startswith("I stopped after 1 steps")
     assert "search_notes" in reply.text
+
+
+def test_the_step_limit_counts_only_the_current_turns_model_calls(tmp_path: Path) -> None:
+    from agent.loop import STEP_LIMIT_MARK, StepLimit, build_graph
+    from agent.memory import open_checkpointer
+    from agent.router_model import RouterChatModel as Model
+
+    agent = Agent(home=tmp_path / "home")
+    agent.settings.max_steps = 2  # a search and its answer: exactly enough for one turn
+    agent._graph = build_graph(
+        Model(router=agent.router), agent.tools, open_checkpointer(tmp_path / "m.sqlite3"), 2, 20
+    )
+    for question in ("What is self-attention?", "What is positional encoding?", "What is a neuron?"):
+        reply = agent.chat(question, user="s", session="same")  # earlier turns' calls must not count
+        assert not reply.text.startswith("I stopped") and reply.citations, question
+    state = agent._graph.get_state({"configurable": {"thread_id": thread_id("s", "same")}})
+    assert not any(STEP_LIMIT_MARK in str(m.content) for m in state.values["messages"])
+    with pytest.raises(ValueError, match="at least 1"):
+        StepLimit(0)
 
 
 def test_memory_survives_a_restart(tmp_path: Path) -> None:

@@ -198,4 +198,3 @@ def test_ui_command_parses_its_options_and_refuses_bad_auth(monkeypatch: pytest.
     assert calls == [{"host": "127.0.0.1", "port": 7999, "auth": ("ann", "pw"), "mcp": True, "share": False}]
     bad = runner.invoke(app, ["ui", "--auth", "nopassword"])
     assert bad.exit_code != 0 and "USER:PASS" in bad.output
-

@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from tools import hub_env
+from tools import hub_env, llama_prefix
 from tools.base import ToolContext, ToolInputError, ToolResult, ToolUnavailable
 from tools.hub_ids import resolve_model_id
 
@@ -153,7 +153,7 @@ _LLAMA_LOCK = threading.Lock()
 
 @lru_cache(maxsize=2)
 def _llama(path: str) -> Any:
-    """One Llama per GGUF file: loading costs a quarter second, the KV cache some memory."""
+    """One Llama per GGUF file, used only by generate_text: its KV cache keeps the chat opening."""
     try:
         from llama_cpp import Llama
     except ImportError as exc:  # pragma: no cover - core dependency
@@ -186,7 +186,9 @@ def _generate_llama(
     finish: str | None = None
     with _LLAMA_LOCK:  # a Llama instance is not safe to share between threads
         started = time.perf_counter()
-        llm.reset()  # re-read the prompt: a reused KV prefix shifts logits, so greedy/seeded runs would differ
+        # Only the chat template's opening is kept from earlier runs, never an arbitrary prefix:
+        # the same prompt then makes the same computation, so greedy and seeded runs repeat exactly.
+        reused = llama_prefix.start(llm, prompt)
         stream = llm.create_chat_completion(
             messages=[{"role": "user", "content": prompt}],
             max_tokens=max_new_tokens,
@@ -205,6 +207,7 @@ def _generate_llama(
                     on_token(piece)
             finish = choice.get("finish_reason") or finish
         seconds = time.perf_counter() - started
+        llama_prefix.finish(llm, prompt, reused)
     # The end-of-turn token is sampled but is not text. One chunk per token, except that the bytes of one
     # character split over several tokens (emoji, CJK) arrive as one chunk.
     tokens = sampled - 1 if finish == "stop" and sampled else sampled

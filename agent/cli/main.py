@@ -12,7 +12,7 @@ import typer
 
 from agent.cli import conversation
 
-SUBJECT_MODULES = ("agent.cli.feedback", "agent.cli.evaluate", "agent.cli.ui")
+SUBJECT_MODULES = ("agent.cli.feedback", "agent.cli.evaluate", "agent.cli.ui", "agent.cli.models")
 
 app = typer.Typer(
     name="attentive",

@@ -87,7 +87,7 @@ def comment_cues(comment: str | None) -> Cues:
 class StyleState:
     """One user's style knowledge; pickled into the store after every event."""
 
-    model: Any  # river.linear_model.LogisticRegression: P(user wants detailed answers)
+    model: Any = None  # river LogisticRegression: P(user wants detailed answers); None until the first event
     brief_sentences: int = BRIEF_SENTENCES
     detailed_sentences: int = DETAILED_SENTENCES
     examples: bool = False
@@ -122,16 +122,28 @@ class StyleLearner:
         self.bound = bound
         self.cue_weight = cue_weight
 
-    def new_state(self) -> StyleState:
-        from river import linear_model, optim
+    @property
+    def prior(self) -> float:
+        """Log-odds of "wants detailed" before any feedback: half the bound, towards the default."""
+        return 0.5 * self.bound if self.default_detail == "detailed" else -0.5 * self.bound
 
-        prior = 0.5 * self.bound if self.default_detail == "detailed" else -0.5 * self.bound
-        model = linear_model.LogisticRegression(
-            optimizer=optim.SGD(self.lr), intercept_init=prior, intercept_lr=self.lr
-        )
-        return StyleState(model=model)
+    def new_state(self) -> StyleState:
+        # No model yet: river is imported on a user's first event, so users who never
+        # give feedback (and every cold start) skip its second of imports.
+        return StyleState()
+
+    def _model(self, state: StyleState) -> Any:
+        if state.model is None:
+            from river import linear_model, optim
+
+            state.model = linear_model.LogisticRegression(
+                optimizer=optim.SGD(self.lr), intercept_init=self.prior, intercept_lr=self.lr
+            )
+        return state.model
 
     def p_detailed(self, state: StyleState) -> float:
+        if state.model is None:
+            return 1.0 / (1.0 + math.exp(-self.prior))
         return float(state.model.predict_proba_one({}).get(True, 0.5))
 
     def style(self, state: StyleState) -> AnswerStyle:
@@ -170,8 +182,9 @@ class StyleLearner:
         return state
 
     def _learn(self, state: StyleState, wants_detailed: bool, weight: float) -> None:
-        state.model.learn_one({}, wants_detailed, w=weight)
-        state.model.intercept = max(-self.bound, min(self.bound, state.model.intercept))
+        model = self._model(state)
+        model.learn_one({}, wants_detailed, w=weight)
+        model.intercept = max(-self.bound, min(self.bound, model.intercept))
 
 
 # ---------------------------------------------------------------------------------------
