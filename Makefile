@@ -26,7 +26,7 @@ $(PY):
 $(STAMP): pyproject.toml | $(PY)
 	$(PIP) install --quiet $(TORCH)
 	CMAKE_BUILD_PARALLEL_LEVEL=2 $(PIP) install --quiet -e ".[dev]"
-	$(VENV)/bin/attentive prepare || echo "warning: MiniLM could not be exported to ONNX; the agent will start through sentence-transformers"
+	$(VENV)/bin/attentive prepare || echo "warning: attentive prepare failed; the agent still works, it starts more slowly"
 	touch $(STAMP)
 
 # Browser tests drive Debian's chromium; install it when missing (needs root or sudo).

@@ -60,10 +60,12 @@ class Agent:
         from agent.router_model import RouterChatModel
         from agent.toolset import build_tools
         from knowledge.embeddings import configure, embed
+        from knowledge.model_cache import use_model_cache
         from knowledge.notes import NotesKnowledge
 
         s = self.settings
-        configure(s.embedding_runtime, s.model_cache, s.n_threads)
+        use_model_cache(s.model_cache)
+        configure(s.embedding_runtime, s.n_threads)
         self.knowledge = NotesKnowledge(self.home, s.chroma_url, s.collection, s.max_upload_bytes)
         self.router = EmbeddingRouter(embed)
         self.feedback_service = FeedbackService(

@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from knowledge.embedded_models import default_model_cache
+from knowledge.model_cache import default_model_cache
 
 
 def default_home() -> Path:
@@ -33,7 +33,7 @@ class Settings(BaseSettings):
     )
     model_cache: Path = Field(
         default_factory=default_model_cache,
-        description="Per-machine cache of derived model files (the ONNX export of MiniLM).",
+        description="Per-machine cache of derived model files (MiniLM as ONNX, SmolLM2 for transformers).",
     )
     embedding_runtime: Literal["onnx", "torch"] = Field(
         default="onnx", description="MiniLM runtime: onnx (fast start) or torch (sentence-transformers)."

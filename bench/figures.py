@@ -190,10 +190,10 @@ def cold_start(ctx: Context) -> list[Row]:
     very first start on a machine also exports MiniLM to ONNX (``attentive
     prepare`` does it ahead); that one-off is shown without a target.
     """
-    from knowledge.embedded_models import default_model_cache
+    from agent.settings import load_settings
     from knowledge.minilm_onnx import ensure_exported
 
-    ensure_exported(Path(os.environ.get("ATTENTIVE_MODEL_CACHE") or default_model_cache()))
+    ensure_exported(load_settings().model_cache)
     home = Path(tempfile.mkdtemp(prefix="cold-", dir=ctx.work))
     rows: list[Row] = []
     for label in ("fresh data home (indexes the notes)", "existing data home"):

@@ -8,19 +8,12 @@ because importing it imports the whole ``llm`` CLI.
 from __future__ import annotations
 
 import importlib.util
-import os
 from functools import cache
 from pathlib import Path
 
 
 class EmbeddedModelMissing(RuntimeError):
     """A bundled model package is not installed."""
-
-
-def default_model_cache() -> Path:
-    """Per-machine cache for files derived from the bundled models (``$XDG_CACHE_HOME/attentive``)."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "attentive"
 
 
 @cache

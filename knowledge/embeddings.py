@@ -18,8 +18,9 @@ from typing import Literal, Protocol
 
 import numpy as np
 
-from knowledge.embedded_models import default_model_cache, minilm_path
+from knowledge.embedded_models import minilm_path
 from knowledge.minilm_onnx import DIMENSION, ExportFailed, OnnxMiniLM, ensure_exported
+from knowledge.model_cache import model_cache
 
 Runtime = Literal["onnx", "torch"]
 log = logging.getLogger(__name__)
@@ -49,15 +50,18 @@ class SentenceTransformerMiniLM:
 
 
 _lock = threading.Lock()
-_choice: dict[str, object] = {"runtime": "onnx", "cache_dir": default_model_cache(), "threads": 2}
+_choice: dict[str, object] = {"runtime": "onnx", "threads": 2}
 
 
-def configure(runtime: Runtime = "onnx", cache_dir: Path | None = None, threads: int = 2) -> None:
-    """Choose the runtime for this process; vectors are the same either way, so the text cache stays valid."""
+def configure(runtime: Runtime = "onnx", threads: int = 2) -> None:
+    """Choose the runtime for this process; vectors are the same either way, so the text cache stays valid.
+
+    The ONNX export lives in ``knowledge.model_cache.model_cache()``.
+    """
     if runtime not in ("onnx", "torch"):
         raise ValueError(f"unknown embedding runtime {runtime!r}; use 'onnx' or 'torch'")
     with _lock:
-        _choice.update(runtime=runtime, cache_dir=Path(cache_dir or default_model_cache()), threads=threads)
+        _choice.update(runtime=runtime, threads=threads)
 
 
 @cache
@@ -71,7 +75,7 @@ def _encoder(runtime: Runtime, cache_dir: Path, threads: int) -> Encoder:
 
 
 def current_encoder() -> Encoder:
-    return _encoder(_choice["runtime"], _choice["cache_dir"], _choice["threads"])  # type: ignore[arg-type]
+    return _encoder(_choice["runtime"], model_cache(), _choice["threads"])  # type: ignore[arg-type]
 
 
 _cache: OrderedDict[str, np.ndarray] = OrderedDict()

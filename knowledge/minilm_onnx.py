@@ -19,10 +19,7 @@ import hashlib
 import importlib.metadata
 import json
 import logging
-import os
 import shutil
-import sys
-import tempfile
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from knowledge.embedded_models import minilm_path
+from knowledge.model_cache import build_once
 
 if TYPE_CHECKING:
     import onnxruntime
@@ -60,39 +58,11 @@ def export_folder(cache_dir: Path) -> Path:
     return Path(cache_dir).expanduser() / f"all-MiniLM-L6-v2-onnx-{key}"
 
 
-def is_exported(cache_dir: Path) -> bool:
-    return (export_folder(cache_dir) / "model.onnx").is_file()
-
-
 def ensure_exported(cache_dir: Path) -> Path:
-    """The export folder, made first if missing. Safe with several processes at once.
-
-    The export is written to a temporary folder and renamed into place, so a
-    crash mid-export leaves nothing that a later start would trust.
-    """
-    folder = export_folder(cache_dir)
-    if (folder / "model.onnx").is_file():
-        return folder
-    from filelock import FileLock
-
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(folder) + ".lock"):
-        if (folder / "model.onnx").is_file():
-            return folder
-        print(
-            "attentive: exporting all-MiniLM-L6-v2 to ONNX once for this machine "
-            f"(about 30 s) into {folder} ...",
-            file=sys.stderr,
-            flush=True,
-        )
-        staging = Path(tempfile.mkdtemp(prefix=".export-", dir=folder.parent))
-        staging.chmod(0o755)
-        try:
-            _export_into(staging)
-            os.replace(staging, folder)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-    return folder
+    """The export folder, made first if missing (about 30 s). Safe with several processes at once."""
+    return build_once(
+        export_folder(cache_dir), "model.onnx", _export_into, "exporting all-MiniLM-L6-v2 to ONNX"
+    )
 
 
 def _export_into(staging: Path) -> None:

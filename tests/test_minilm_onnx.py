@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 
 from knowledge import embeddings, minilm_onnx
-from knowledge.embedded_models import default_model_cache, minilm_path
+from knowledge.embedded_models import minilm_path
 from knowledge.minilm_onnx import ExportFailed, OnnxMiniLM, ensure_exported, export_folder, verify_export
+from knowledge.model_cache import default_model_cache
 
 NOTES = (Path(__file__).resolve().parents[1] / "knowledge" / "data").glob("*.md")
 
@@ -69,15 +70,15 @@ def test_an_unknown_runtime_is_refused() -> None:
 @pytest.mark.slow
 def test_a_fresh_cache_exports_once_atomically_and_reuses_it(tmp_path: Path, monkeypatch) -> None:
     cache = tmp_path / "cache"
-    (cache / ".export-leftover").mkdir(parents=True)  # a crash mid-export elsewhere
-    (cache / ".export-leftover" / "model.onnx").write_bytes(b"half a file")
+    (cache / ".build-leftover").mkdir(parents=True)  # a crash mid-export elsewhere
+    (cache / ".build-leftover" / "model.onnx").write_bytes(b"half a file")
 
     folder = ensure_exported(cache)
 
     assert folder == export_folder(cache) and (folder / "model.onnx").is_file()
     made = json.loads((folder / "export.json").read_text())
     assert made["max_error"] < minilm_onnx.MAX_EXPORT_ERROR
-    assert not [p for p in cache.glob(".export-*") if p.name != ".export-leftover"]  # staging renamed away
+    assert not [p for p in cache.glob(".build-*") if p.name != ".build-leftover"]  # staging renamed away
 
     def no_second_export(staging: Path) -> None:
         raise AssertionError("exported again")
@@ -119,16 +120,18 @@ def test_a_failed_export_leaves_nothing_and_falls_back_to_sentence_transformers(
     assert isinstance(encoder, embeddings.SentenceTransformerMiniLM)
     assert "unsupported operator" in caplog.text
     assert not export_folder(tmp_path).exists()
-    assert not list(tmp_path.glob(".export-*"))
+    assert not list(tmp_path.glob(".build-*"))
     vector = encoder.encode(["attention"])
     assert vector.shape == (1, 384)
 
 
-def test_prepare_command_reports_an_existing_export(exported: Path) -> None:
+def test_prepare_command_names_both_prepared_folders(exported: Path) -> None:
     from typer.testing import CliRunner
 
     from agent.cli.main import app
+    from tools.demo_models import smollm2_folder
 
     result = CliRunner().invoke(app, ["prepare", "--model-cache", str(default_model_cache())])
     assert result.exit_code == 0, result.output
-    assert f"already prepared: {exported}" in result.output
+    assert f"MiniLM (ONNX): {exported}" in result.output
+    assert f"SmolLM2 (transformers): {smollm2_folder()}" in result.output

@@ -11,13 +11,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from tools.base import ToolInputError, ToolUnavailable
 
 MODELS: dict[str, str] = {
     "minilm": "all-MiniLM-L6-v2 (bidirectional BERT encoder, 6 layers x 12 heads)",
-    "smollm2": "SmolLM2-135M-Instruct (causal decoder from the bundled GGUF, 30 layers x 9 heads; ~25 s to load)",
+    "smollm2": "SmolLM2-135M-Instruct (causal decoder from the bundled GGUF, 30 layers x 9 heads)",
 }
 # (layers, heads) known up front so that bad indices are refused before a slow load.
 SHAPES: dict[str, tuple[int, int]] = {"minilm": (6, 12), "smollm2": (30, 9)}
@@ -42,6 +43,42 @@ def check_model_name(name: str) -> str:
     return key
 
 
+def smollm2_folder() -> Path:
+    """SmolLM2 as a transformers folder (fp32 safetensors), converted once from the bundled GGUF.
+
+    transformers de-quantizes a GGUF on every load: several seconds, and for a
+    moment 240 MB above the loaded model, which was the peak of a whole session's
+    memory. The converted copy in the model cache loads in about a second with no
+    such spike, and holds the very same weights.
+    """
+    from knowledge.embedded_models import smollm2_gguf_path
+    from knowledge.model_cache import build_once, model_cache
+
+    gguf = smollm2_gguf_path()
+    folder = model_cache() / f"SmolLM2-135M-Instruct-fp32-{gguf.stat().st_size}"
+    return build_once(
+        folder, "model.safetensors", _convert_smollm2, "converting SmolLM2 from GGUF for transformers"
+    )
+
+
+def _convert_smollm2(staging: Path) -> None:
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from knowledge.embedded_models import smollm2_gguf_path
+
+    gguf = smollm2_gguf_path()
+    AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name).save_pretrained(staging)
+    loaded = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
+    # transformers will not save a model it loaded from GGUF; the same weights in a plain model it will.
+    config = loaded.config
+    config.__dict__.pop("quantization_config", None)
+    plain = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
+    plain.load_state_dict(loaded.state_dict())
+    plain.generation_config = loaded.generation_config
+    plain.save_pretrained(staging)
+
+
 @cache
 def load_model(name: str) -> DemoModel:
     """Load a demo model by its short name; cached so each loads once per process."""
@@ -49,7 +86,7 @@ def load_model(name: str) -> DemoModel:
     import torch
     from transformers import AutoModel, AutoModelForCausalLM, AutoTokenizer
 
-    from knowledge.embedded_models import EmbeddedModelMissing, minilm_path, smollm2_gguf_path
+    from knowledge.embedded_models import EmbeddedModelMissing, minilm_path
 
     try:
         if key == "minilm":
@@ -58,10 +95,10 @@ def load_model(name: str) -> DemoModel:
             model = AutoModel.from_pretrained(folder, attn_implementation="eager")
             causal = False
         else:
-            gguf = smollm2_gguf_path()
-            tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+            folder = smollm2_folder()
+            tokenizer = AutoTokenizer.from_pretrained(folder)
             model = AutoModelForCausalLM.from_pretrained(
-                gguf.parent, gguf_file=gguf.name, attn_implementation="eager", dtype=torch.float32
+                folder, attn_implementation="eager", dtype=torch.float32
             )
             causal = True
     except EmbeddedModelMissing as exc:

@@ -1,8 +1,9 @@
 """``attentive prepare``: build the per-machine model files once, ahead of the first chat.
 
-The bundled MiniLM ships as PyTorch weights; the fast-start runtime needs an
-ONNX export of them. Doing it here (``make install`` runs it) keeps that
-one-off half minute out of the user's first conversation.
+The bundled models ship as PyTorch weights (MiniLM) and a GGUF file (SmolLM2).
+The fast-start embedding runtime needs MiniLM exported to ONNX, and the
+attention demo loads SmolLM2 fastest from a converted copy. Doing both here
+(``make install`` runs it) keeps that one-off minute out of the first conversation.
 """
 
 from __future__ import annotations
@@ -25,17 +26,26 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
     ) -> None:
-        """Export the bundled MiniLM to ONNX for this machine, so every start after is fast."""
+        """Export MiniLM to ONNX and convert SmolLM2 for transformers, once per machine."""
         from agent.settings import load_settings
-        from knowledge.minilm_onnx import ExportFailed, ensure_exported, is_exported
+        from knowledge.minilm_onnx import ExportFailed, ensure_exported
+        from knowledge.model_cache import use_model_cache
+        from tools.demo_models import smollm2_folder
 
         settings = load_settings(model_cache=model_cache)
-        already = is_exported(settings.model_cache)
-        try:
-            folder = ensure_exported(settings.model_cache)
-        except ExportFailed as exc:
+        use_model_cache(settings.model_cache)
+        failed = False
+        for what, build in (
+            ("MiniLM (ONNX)", lambda: ensure_exported(settings.model_cache)),
+            ("SmolLM2 (transformers)", smollm2_folder),
+        ):
+            try:
+                typer.echo(f"{what}: {build()}")
+            except (ExportFailed, ImportError, OSError, RuntimeError) as exc:
+                typer.echo(f"error: {what}: {exc}", err=True)
+                failed = True
+        if failed:
             typer.echo(
-                f"error: {exc}; the agent will use sentence-transformers instead (slower start)", err=True
+                "the agent still works, only its start (or the SmolLM2 demo's first load) is slower", err=True
             )
-            raise typer.Exit(1) from exc
-        typer.echo(f"{'already prepared' if already else 'prepared'}: {folder}")
+            raise typer.Exit(1)
