@@ -19,7 +19,7 @@ from typing import Literal, Protocol
 import numpy as np
 
 from knowledge.embedded_models import minilm_path
-from knowledge.minilm_onnx import DIMENSION, ExportFailed, OnnxMiniLM, ensure_exported
+from knowledge.minilm_onnx import DIMENSION, OnnxMiniLM, ensure_exported
 from knowledge.model_cache import model_cache
 
 Runtime = Literal["onnx", "torch"]
@@ -69,7 +69,7 @@ def _encoder(runtime: Runtime, cache_dir: Path, threads: int) -> Encoder:
     if runtime == "onnx":
         try:
             return OnnxMiniLM(ensure_exported(cache_dir), threads)
-        except (ExportFailed, ImportError, OSError) as exc:
+        except (RuntimeError, ImportError, OSError) as exc:  # ExportFailed is a RuntimeError
             log.warning("ONNX embeddings unavailable (%s); using sentence-transformers instead", exc)
     return SentenceTransformerMiniLM()
 
