@@ -53,9 +53,9 @@ class HistoryCap(AgentMiddleware):
         self.limit = limit
 
     def wrap_model_call(self, request: Any, handler: Callable[[Any], Any]) -> Any:
-        if len(request.messages) <= self.limit:
-            return handler(request)
-        return handler(request.override(messages=cap_history(list(request.messages), self.limit)))
+        capped = cap_history(request.messages, self.limit)
+        # An unchanged history needs no new request: overriding one costs a copy per model call.
+        return handler(request if capped is request.messages else request.override(messages=capped))
 
 
 class StepLimit(AgentMiddleware):

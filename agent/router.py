@@ -150,11 +150,13 @@ class EmbeddingRouter:
             for tool, sim in zip(labels, vectors @ vector, strict=True):
                 if sim >= 0.6:
                     out[tool] = max(out[tool], float(sim) + 0.5)
-        asks_about = QUESTION_ABOUT.search(text) is not None and not DEMO_SIGNAL.search(text)
-        for tool, cue in CUES.items():
-            if cue.search(text) and not (asks_about and tool in DEMOS):
+        is_question = QUESTION_ABOUT.search(text) is not None
+        asks_about = is_question and not DEMO_SIGNAL.search(text)
+        cued = {tool for tool, cue in CUES.items() if cue.search(text)}
+        for tool in cued:
+            if not (asks_about and tool in DEMOS):
                 out[tool] += 0.35
-        if QUESTION_ABOUT.search(text) and not any(CUES[t].search(text) for t in CUES):
+        if is_question and not cued:
             out[FALLBACK] += 0.3
         if ABOUT_MY_NOTES.search(text):
             out[FALLBACK] += 1.0

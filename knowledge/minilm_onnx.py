@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from knowledge.embedded_models import minilm_path
-from knowledge.model_cache import build_once
+from knowledge.model_cache import build_once, model_cache
 
 if TYPE_CHECKING:
     import onnxruntime
@@ -58,11 +58,10 @@ def export_folder(cache_dir: Path) -> Path:
     return Path(cache_dir).expanduser() / f"all-MiniLM-L6-v2-onnx-{key}"
 
 
-def ensure_exported(cache_dir: Path) -> Path:
-    """The export folder, made first if missing (about 30 s). Safe with several processes at once."""
-    return build_once(
-        export_folder(cache_dir), "model.onnx", _export_into, "exporting all-MiniLM-L6-v2 to ONNX"
-    )
+def ensure_exported(cache_dir: Path | None = None) -> Path:
+    """The export folder (in ``model_cache()`` by default), made first if missing (about 30 s)."""
+    folder = export_folder(cache_dir or model_cache())
+    return build_once(folder, "model.onnx", _export_into, "exporting all-MiniLM-L6-v2 to ONNX")
 
 
 def _export_into(staging: Path) -> None:

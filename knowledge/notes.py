@@ -121,12 +121,11 @@ class NotesKnowledge:
         rerank: Reranker | None = None,
     ) -> NotesAnswer:
         """A grounded answer, or one marked out of scope when the notes do not support it."""
-        retrieval = self.retrieve(question, k=5)
         query = question
         if previous and leans_back(question):
             # A follow-up: the earlier question chooses the passage, this one chooses its sentences.
             query = f"{topic_of(previous)} {question}"
-            retrieval = self.retrieve(query, k=5)
+        retrieval = self.retrieve(query, k=5)
         ranked = rerank(query, retrieval.ranked) if rerank else retrieval.ranked
         if query != question:
             grounded = self.composer.compose(embed_one(question), question, ranked[:2], style)

@@ -84,7 +84,7 @@ def test_a_template_that_is_not_read_from_the_gguf_starts_from_an_empty_cache() 
 
     llm = _PlainLlama()
     assert llama_prefix.opening(llm) == []
-    assert llama_prefix.start(llm, "Say hello.") is False
+    assert llama_prefix.start(llm, "Say hello.") is None
     assert llm.resets == 1 and llm.n_tokens == 0
 
 
@@ -96,11 +96,12 @@ def test_reuse_stops_when_llama_cpp_evaluated_another_prompt_than_expected() -> 
     from tools.generation import LLAMA_N_CTX
 
     llm = Llama(model_path=str(smollm2_gguf_path()), n_ctx=LLAMA_N_CTX, n_threads=2, verbose=False)
-    assert llama_prefix.start(llm, "Say hello.") is True
+    expected = llama_prefix.start(llm, "Say hello.")
+    assert expected is not None and expected[: len(llama_prefix.opening(llm))] == llama_prefix.opening(llm)
     llm.create_chat_completion([{"role": "user", "content": "Say goodbye."}], max_tokens=2, temperature=0.0)
-    llama_prefix.finish(llm, "Say hello.", reused=True)  # what ran is not what was prepared
+    llama_prefix.finish(llm, expected)  # what ran is not what was prepared
     assert llama_prefix.opening(llm) == [] and llm not in llama_prefix._primed
-    assert llama_prefix.start(llm, "Say hello.") is False and llm.n_tokens == 0
+    assert llama_prefix.start(llm, "Say hello.") is None and llm.n_tokens == 0
 
 
 def test_seeded_sampling_is_repeatable() -> None:

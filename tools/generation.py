@@ -188,7 +188,7 @@ def _generate_llama(
         started = time.perf_counter()
         # Only the chat template's opening is kept from earlier runs, never an arbitrary prefix:
         # the same prompt then makes the same computation, so greedy and seeded runs repeat exactly.
-        reused = llama_prefix.start(llm, prompt)
+        expected = llama_prefix.start(llm, prompt)
         stream = llm.create_chat_completion(
             messages=[{"role": "user", "content": prompt}],
             max_tokens=max_new_tokens,
@@ -207,7 +207,7 @@ def _generate_llama(
                     on_token(piece)
             finish = choice.get("finish_reason") or finish
         seconds = time.perf_counter() - started
-        llama_prefix.finish(llm, prompt, reused)
+        llama_prefix.finish(llm, expected)
     # The end-of-turn token is sampled but is not text. One chunk per token, except that the bytes of one
     # character split over several tokens (emoji, CJK) arrive as one chunk.
     tokens = sampled - 1 if finish == "stop" and sampled else sampled

@@ -56,31 +56,30 @@ def opening(llm: Any) -> list[int]:
     return shared
 
 
-def start(llm: Any, content: str) -> bool:
-    """Prepare ``llm`` to answer ``content``; True when the kept opening is reused.
+def start(llm: Any, content: str) -> list[int] | None:
+    """Prepare ``llm`` to answer ``content``; the prompt's tokens when the kept opening is reused, else None.
 
     Call it under the lock that serialises the Llama, right before
-    ``create_chat_completion``; then call ``finish``.
+    ``create_chat_completion``; then pass what it returned to ``finish``.
     """
     head = opening(llm)
     tokens = prompt_tokens(llm, content) if head else None
     if not head or tokens is None or tokens[: len(head)] != head or len(tokens) <= len(head):
         llm.reset()
         _primed.discard(llm)
-        return False
+        return None
     if llm not in _primed:
         llm.reset()
         llm.eval(head)  # the opening alone, once: every later prompt builds on this same cache
         _primed.add(llm)
     llm.n_tokens = len(head)  # keep the opening; llama-cpp-python evaluates the rest from here
-    return True
+    return tokens
 
 
-def finish(llm: Any, content: str, reused: bool) -> None:
-    """Check that llama-cpp-python evaluated the prompt we expected; if not, stop reusing for this Llama."""
-    if not reused:
+def finish(llm: Any, expected: list[int] | None) -> None:
+    """Check that llama-cpp-python evaluated the ``expected`` prompt; if not, stop reusing for this Llama."""
+    if expected is None:
         return
-    expected = prompt_tokens(llm, content) or []
     if list(llm.input_ids[: len(expected)]) != expected:
         with _state_lock:
             _openings[llm] = []

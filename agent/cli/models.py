@@ -28,20 +28,17 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Export MiniLM to ONNX and convert SmolLM2 for transformers, once per machine."""
         from agent.settings import load_settings
-        from knowledge.minilm_onnx import ExportFailed, ensure_exported
+        from knowledge.minilm_onnx import ensure_exported
         from knowledge.model_cache import use_model_cache
         from tools.demo_models import smollm2_folder
 
         settings = load_settings(model_cache=model_cache)
         use_model_cache(settings.model_cache)
         failed = False
-        for what, build in (
-            ("MiniLM (ONNX)", lambda: ensure_exported(settings.model_cache)),
-            ("SmolLM2 (transformers)", smollm2_folder),
-        ):
+        for what, build in (("MiniLM (ONNX)", ensure_exported), ("SmolLM2 (transformers)", smollm2_folder)):
             try:
                 typer.echo(f"{what}: {build()}")
-            except (ExportFailed, ImportError, OSError, RuntimeError) as exc:
+            except (ImportError, OSError, RuntimeError) as exc:  # ExportFailed is a RuntimeError
                 typer.echo(f"error: {what}: {exc}", err=True)
                 failed = True
         if failed:
