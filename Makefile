@@ -8,6 +8,11 @@ PIP     := $(PY) -m pip
 STAMP   := $(VENV)/.installed
 TORCH   := torch==2.13.0
 PYTEST_ARGS ?=
+# llama-cpp-python compiles llama.cpp, the longest step of a fresh install. The Python package loads
+# only libllama and libggml*: mtmd (LLaVA, images) is not built, and the common library that
+# llama-cpp-python builds anyway (nothing loads it) is built without OpenSSL. GGML_NATIVE and
+# OpenMP stay on: they are run-time speed. A CMAKE_ARGS of your own (e.g. -DGGML_CUDA=on) is kept.
+LLAMA_CMAKE_ARGS ?= -DLLAVA_BUILD=OFF -DLLAMA_OPENSSL=OFF
 
 .PHONY: run test install browser lint bench eval clean
 
@@ -25,7 +30,7 @@ $(PY):
 
 $(STAMP): pyproject.toml | $(PY)
 	$(PIP) install --quiet $(TORCH)
-	CMAKE_BUILD_PARALLEL_LEVEL=2 $(PIP) install --quiet -e ".[dev]"
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS) $(CMAKE_ARGS)" CMAKE_BUILD_PARALLEL_LEVEL=2 $(PIP) install --quiet -e ".[dev]"
 	$(VENV)/bin/attentive prepare || echo "warning: attentive prepare failed; the agent still works, it starts more slowly"
 	touch $(STAMP)
 
@@ -39,7 +44,7 @@ lint: install
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
 
 bench: install
-	$(VENV)/bin/attentive bench
+	$(PY) -m bench.run   # checkout-only: bench/ is not part of the installed package
 
 eval: install
 	$(VENV)/bin/attentive eval dialogues/

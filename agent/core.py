@@ -1,8 +1,8 @@
-"""``Agent``: the one Python API every face talks to (CLI, chat page, evaluation).
+"""``Agent``: the one Python API every user interface talks to (CLI, chat page, evaluation).
 
 It wires knowledge, tools, the router, the loop, memory and feedback together,
 and turns what the loop streams into plain records (``Reply``, ``ToolCall``,
-``Artifact``, ``Citation``). Nothing below it knows there is a face.
+``Artifact``, ``Citation``). Nothing below it knows there is a user interface.
 """
 
 from __future__ import annotations
@@ -14,12 +14,16 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from agent.names import check_name
 from agent.settings import Settings, load_settings
-from agent.types import IndexReport, Reply, StreamEvent, ToolCall
+from agent.types import Choice, HistoryEntry, IndexReport, Reply, StreamEvent
 from knowledge.answer import AnswerStyle
 from tools.base import Artifact, ToolContext, ToolResult
+
+if TYPE_CHECKING:
+    from knowledge.embeddings import Embed
 
 EMPTY_REPLY = (
     'Ask me anything about your study notes: for example "What is self-attention?", '
@@ -41,6 +45,7 @@ class Agent:
         llm: str | None = None,
         tool_choice: str | None = None,
         chroma_url: str | None = None,
+        tool_packages: list[str] | None = None,
         settings: Settings | None = None,
     ) -> None:
         self.settings = settings or load_settings(
@@ -48,6 +53,7 @@ class Agent:
             llm=llm,
             tool_choice=tool_choice,
             chroma_url=chroma_url,
+            tool_packages=tool_packages,
         )
         self.home = Path(self.settings.home).expanduser()
         self.home.mkdir(parents=True, exist_ok=True)
@@ -56,21 +62,25 @@ class Agent:
         from agent.feedback import FeedbackService
         from agent.loop import build_graph
         from agent.memory import open_checkpointer
-        from agent.router import EmbeddingRouter
+        from agent.router import IntentRouter
         from agent.router_model import RouterChatModel
         from agent.toolset import build_tools
-        from knowledge.embeddings import configure, embed
-        from knowledge.model_cache import use_model_cache
+        from knowledge.embeddings import Embedder
         from knowledge.notes import NotesKnowledge
+        from tools.registry import discover
 
         s = self.settings
-        use_model_cache(s.model_cache)
-        configure(s.embedding_runtime, s.n_threads)
-        self.knowledge = NotesKnowledge(self.home, s.chroma_url, s.collection, s.max_upload_bytes)
-        self.router = EmbeddingRouter(embed)
+        self.embedder = Embedder(s.embedding_runtime, s.n_threads, Path(s.model_cache).expanduser())
+        embed = self.embedder.embed
+        self.knowledge = NotesKnowledge(
+            self.home, s.chroma_url, s.collection, s.max_upload_bytes, embedder=self.embedder
+        )
+        self.declarations = discover(s.tool_packages)
+        self.router = IntentRouter(embed, self.declarations, cache=Path(s.model_cache).expanduser())
         self.feedback_service = FeedbackService(
             self.home,
             embed,
+            tool_names=[d.name for d in self.declarations],
             classify_tool=self.router.classify,
             learn_route=self.router.learn,
             default_style=s.default_style,
@@ -86,13 +96,14 @@ class Agent:
             chat_model if self.native_tools else RouterChatModel(router=self.router, text_model=chat_model)
         )
         self.backend_description = f"{describe(s.llm)}; tools chosen by {'the model' if self.native_tools else 'the embedding router'}"
-        self.tools = build_tools(self.knowledge, s.tool_timeout_s)
+        self.tools = build_tools(self.declarations, s.tool_timeout_s)
         self._graph = build_graph(
             model,
             self.tools,
             open_checkpointer(self.home / "memory.sqlite3"),
             s.max_steps,
             s.max_history_messages,
+            routed=not self.native_tools,
         )
 
     # --- chatting --------------------------------------------------------------------------------
@@ -107,8 +118,8 @@ class Agent:
 
     def stream(self, message: str, user: str = "default", session: str = "default") -> Iterator[StreamEvent]:
         """Token and tool events as they happen; the last event carries the Reply."""
-        _check_name("user", user)
-        _check_name("session", session)
+        check_name("user", user)
+        check_name("session", session)
         refusal = self._refusal(message)
         if refusal is not None:
             reply = Reply(id=_new_id(), text=refusal, user=user, session=session)
@@ -131,108 +142,43 @@ class Agent:
         return None
 
     def _run_turn(self, message: str, user: str, session: str) -> Iterator[StreamEvent]:
-        from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, ToolMessage
+        """Run the loop for one message: stream what happens, then the Reply."""
+        from langchain_core.messages import HumanMessage
 
-        from agent.loop import STEP_LIMIT_MARK
         from agent.memory import thread_id
-        from agent.router import current_user
-        from agent.toolset import Turn, current_turn
+        from agent.turn import TurnRecord
 
         config = {
             "configurable": {"thread_id": thread_id(user, session)},
             "recursion_limit": 4 * self.settings.max_steps + 4,
         }
-        style = self.style(user)
-        turn = Turn(
-            ctx=ToolContext(self.home, user),
-            style=style,
-            previous=self._previous_questions(config),
-            rerank=lambda q, c: self.feedback_service.rerank(user, q, c),
-            max_new_tokens=self.settings.max_new_tokens,
+        style = self.style_for(user)
+        turn = self._tool_context(user, style, previous=tuple(self._previous_questions(config)))
+        record = TurnRecord()
+        stream = self._graph.stream(
+            {"messages": [HumanMessage(message)]},
+            config,
+            context=turn,  # the tools' ToolRuntime.context and the middleware's runtime.context
+            stream_mode=["messages", "updates", "custom"],
+            durability="exit",  # one checkpoint write per turn, not one per step
         )
-        user_token = current_user.set(user)
-        turn_token = current_turn.set(turn)
-        calls: dict[str, ToolCall] = {}
-        results: list[tuple[str, ToolResult | None]] = []
-        final_text = ""
-        streamed_by_tool = False
-        pending_calls: list[dict[str, Any]] = []
-        malformed: list[str] = []
-        try:
-            stream = self._graph.stream(
-                {"messages": [HumanMessage(message)]},
-                config,
-                stream_mode=["messages", "updates", "custom"],
-                durability="exit",  # one checkpoint write per turn, not one per step
-            )
-            for mode, chunk in stream:
-                if mode == "custom" and isinstance(chunk, dict):
-                    event = self._custom_event(chunk, calls)
-                    if event is not None:
-                        streamed_by_tool |= event.kind == "token"
-                        yield event
-                elif mode == "messages":
-                    piece, meta = chunk
-                    if (
-                        isinstance(piece, AIMessageChunk)
-                        and meta.get("langgraph_node") == "model"
-                        and isinstance(piece.content, str)
-                        and piece.content
-                        and not streamed_by_tool
-                    ):
-                        yield StreamEvent("token", text=piece.content)
-                elif mode == "updates":
-                    for update in chunk.values():
-                        for msg in (update or {}).get("messages", []) if isinstance(update, dict) else []:
-                            if isinstance(msg, AIMessage):
-                                pending_calls = list(msg.tool_calls)
-                                for call in msg.tool_calls:
-                                    calls.setdefault(
-                                        call["id"], ToolCall(call["name"], dict(call["args"]), id=call["id"])
-                                    )
-                                if not msg.tool_calls:
-                                    final_text = _content_text(msg.content)
-                                    malformed = [c.get("name") or "a tool" for c in msg.invalid_tool_calls]
-                            elif isinstance(msg, ToolMessage):
-                                pending_calls = []
-                                record = calls.setdefault(
-                                    msg.tool_call_id, ToolCall(msg.name or "?", {}, id=msg.tool_call_id)
-                                )
-                                if msg.status == "error":
-                                    record.ok = False
-                                    record.error = _content_text(msg.content)
-                                artifact = msg.artifact if isinstance(msg.artifact, ToolResult) else None
-                                results.append((record.name, artifact))
-        finally:
-            current_turn.reset(turn_token)
-            current_user.reset(user_token)
-
-        if not final_text.strip() and malformed:
-            final_text = (
-                f"The model asked to run {', '.join(malformed)}, but its arguments were not valid JSON even "
-                "after it was told so, so nothing ran. Please ask again, perhaps in other words."
-            )
-        if not final_text or final_text.startswith(STEP_LIMIT_MARK):
-            final_text = self._honest_stop(pending_calls, results)
-        reply = self._build_reply(message, user, session, style, final_text, list(calls.values()), results)
+        for mode, chunk in stream:
+            yield from record.take(mode, chunk)
+        reply = self._build_reply(message, user, session, style, self._final_text(record), record)
+        self._remember(reply, message, style)
         yield StreamEvent("reply", reply=reply)
 
-    def _custom_event(self, chunk: dict[str, Any], calls: dict[str, ToolCall]) -> StreamEvent | None:
-        kind = chunk.get("event")
-        if kind == "token":
-            return StreamEvent("token", text=str(chunk.get("text", "")))
-        if kind == "tool_start":
-            record = calls.setdefault(
-                chunk["id"], ToolCall(chunk["name"], dict(chunk.get("args") or {}), id=chunk["id"])
+    def _final_text(self, record: Any) -> str:
+        from agent.loop import STEP_LIMIT_MARK
+
+        if not record.final_text.strip() and record.malformed:
+            return (
+                f"The model asked to run {', '.join(record.malformed)}, but its arguments were not valid "
+                "JSON even after it was told so, so nothing ran. Please ask again, perhaps in other words."
             )
-            return StreamEvent("tool_start", tool=record)
-        if kind == "tool_end":
-            record = calls.setdefault(chunk["id"], ToolCall(chunk["name"], {}, id=chunk["id"]))
-            record.seconds = float(chunk.get("seconds", 0.0))
-            if chunk.get("error"):
-                record.ok, record.error = False, str(chunk["error"])
-            return StreamEvent("tool_end", tool=record)
-        return None
+        if not record.final_text or record.final_text.startswith(STEP_LIMIT_MARK):
+            return self._honest_stop(record.pending, record.results)
+        return record.final_text
 
     def _honest_stop(
         self, pending: list[dict[str, Any]], results: list[tuple[str, ToolResult | None]]
@@ -244,21 +190,15 @@ class Agent:
         return head + "." + ("\n\nWhat I found so far:\n\n" + "\n\n".join(done) if done else "")
 
     def _build_reply(
-        self,
-        question: str,
-        user: str,
-        session: str,
-        style: AnswerStyle,
-        text: str,
-        tool_calls: list[ToolCall],
-        results: list[tuple[str, ToolResult | None]],
+        self, question: str, user: str, session: str, style: AnswerStyle, text: str, record: Any
     ) -> Reply:
+        results: list[tuple[str, ToolResult | None]] = record.results
         citations = [c for _, r in results if r is not None for c in r.citations]
         artifacts: list[Artifact] = [a for _, r in results if r is not None for a in r.artifacts]
         notes_results = [r for name, r in results if name == "search_notes" and r is not None]
         grounded = any(r.data.get("in_scope") for r in notes_results)
         if self.native_tools and notes_results:
-            text = ground_model_answer(text, notes_results)
+            text = ground_model_answer(text, notes_results, self.embedder.embed)
         corrections = self.feedback_service.corrections_for(user, question)
         if corrections:
             text = "\n".join(CORRECTION_PREFIX + c.text for c in corrections[:2]) + "\n\n" + text
@@ -266,14 +206,14 @@ class Agent:
             id=_new_id(),
             text=text.strip() or EMPTY_REPLY,
             citations=citations,
-            tool_calls=tool_calls,
+            tool_calls=list(record.calls.values()),
             artifacts=artifacts,
             user=user,
             session=session,
             style=style.detail,
             grounded=grounded,
+            choices=record.choices,
         )
-        self._remember(reply, question, style)
         return reply
 
     def _remember(self, reply: Reply, question: str, style: AnswerStyle | None) -> None:
@@ -287,33 +227,84 @@ class Agent:
             json.dumps(asdict(style)) if style is not None else self.settings.default_style,
             [t.to_dict() for t in reply.tool_calls],
             [c.chunk_id for c in reply.citations],
+            [c.to_dict() for c in reply.choices],
+            citations=[c.to_dict() for c in reply.citations],
+            artifacts=[a.to_dict() for a in reply.artifacts],
         )
 
     def _previous_questions(self, config: dict[str, Any]) -> list[str]:
         from langchain_core.messages import HumanMessage
 
+        from agent.messages import content_text
+
         state = self._graph.get_state(config)
         messages = (state.values or {}).get("messages", []) if state else []
-        return [_content_text(m.content) for m in messages if isinstance(m, HumanMessage)][-3:]
+        return [content_text(m.content) for m in messages if isinstance(m, HumanMessage)][-3:]
 
     def run_tool(self, name: str, args: dict[str, Any], user: str = "default") -> ToolResult:
         """Run one tool directly, outside a conversation (MCP clients, scripts); errors raise ValueError."""
         from langchain_core.tools import ToolException
 
-        from agent.toolset import Turn, current_turn
+        from agent.toolset import call_tool
 
-        tool = next((t for t in self.tools if t.name == name), None)
-        if tool is None:
-            raise ValueError(f"unknown tool {name!r}; tools: {', '.join(t.name for t in self.tools)}")
-        validated = tool.args_schema.model_validate(args)  # type: ignore[union-attr]
-        token = current_turn.set(Turn(ctx=ToolContext(self.home, user), style=self.style(user)))
+        declaration = next((d for d in self.declarations if d.name == name), None)
+        if declaration is None:
+            raise ValueError(f"unknown tool {name!r}; tools: {', '.join(d.name for d in self.declarations)}")
         try:
-            _text, result = tool.func(**validated.model_dump(exclude_none=True))
+            return call_tool(
+                declaration,
+                self._tool_context(user, self.style_for(user)),
+                args,
+                self.settings.tool_timeout_s,
+            )
         except ToolException as exc:
             raise ValueError(str(exc)) from None
-        finally:
-            current_turn.reset(token)
-        return result
+
+    def _tool_context(self, user: str, style: AnswerStyle, previous: tuple[str, ...] = ()) -> ToolContext:
+        return ToolContext(
+            self.home,
+            user,
+            knowledge=self.knowledge,
+            style=style,
+            previous=previous,
+            rerank=lambda q, c: self.feedback_service.rerank(user, q, c),
+            max_new_tokens=self.settings.max_new_tokens,
+            model_cache=Path(self.settings.model_cache).expanduser(),
+        )
+
+    # --- clarifying questions ------------------------------------------------------------------------
+    def choose(self, reply_id: str, index: int, user: str = "default", session: str | None = None) -> Reply:
+        """Pick choice ``index`` (from 0) of a clarifying reply; the answer to the chosen message."""
+        reply = None
+        for event in self.stream_choice(reply_id, index, user=user, session=session):
+            if event.kind == "reply":
+                reply = event.reply
+        assert reply is not None
+        return reply
+
+    def stream_choice(
+        self, reply_id: str, index: int, user: str = "default", session: str | None = None
+    ) -> Iterator[StreamEvent]:
+        """Answer a picked choice, streamed; the router learns what the unclear message meant.
+
+        The choice must belong to a reply this user was given: a reply id is not a secret, so
+        without the check one user could teach another user's router.
+        """
+        check_name("user", user)
+        record = self.feedback_service.store.get_reply(str(reply_id))
+        if record is None or record.user != user:
+            raise ValueError(
+                f"reply {reply_id!r} is not one of {user!r}'s replies, so it has no choices to pick"
+            )
+        if not record.choices:
+            raise ValueError(f"reply {reply_id!r} asked no question, so there is nothing to choose")
+        if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < len(record.choices):
+            raise ValueError(
+                f"choice must be 0..{len(record.choices) - 1} for reply {reply_id!r}, got {index!r}"
+            )
+        choice = Choice.from_dict(record.choices[index])
+        self.feedback_service.learn_choice(record.id, record.question, choice.message, choice.intent, user)
+        yield from self.stream(choice.message, user=user, session=session or record.session)
 
     # --- feedback and preferences -----------------------------------------------------------------
     def feedback(
@@ -322,24 +313,24 @@ class Agent:
         """Record feedback on a reply; it changes this user's later answers at once."""
         return self.feedback_service.feedback(reply_id, score, comment=comment, correction=correction)
 
-    def style(self, user: str) -> AnswerStyle:
+    def style_for(self, user: str) -> AnswerStyle:
+        """The answer style this user's next reply gets, learned from their feedback."""
         return self.feedback_service.style_for(user)
 
-    def style_for(self, user: str) -> str:
-        """The learned answer style, in words, for the settings panel."""
-        return self.style(user).describe()
+    def describe_style(self, user: str) -> str:
+        """The learned answer style in words, for the settings panel."""
+        return self.style_for(user).describe()
 
     def reset_preferences(self, user: str) -> None:
         self.feedback_service.reset(user)
         self.router.forget_user(user)
 
-    def history(self, user: str, session: str) -> list[dict[str, Any]]:
-        """The conversation as the chat page shows it after a reload."""
-        out: list[dict[str, Any]] = []
-        for record in self.feedback_service.store.replies(user, session):
-            out.append({"role": "user", "content": record.question, "reply_id": None})
-            out.append({"role": "assistant", "content": record.text, "reply_id": record.id})
-        return out
+    def history(self, user: str, session: str) -> list[HistoryEntry]:
+        """The conversation, oldest first, as the chat page shows it again after a reload."""
+        return [
+            HistoryEntry(record.question, record.to_reply())
+            for record in self.feedback_service.store.replies(user, session)
+        ]
 
     def feedback_given(self, user: str, session: str) -> dict[str, int]:
         return self.feedback_service.store.scores(user, session)
@@ -363,7 +354,7 @@ _DONE = object()
 GENERAL_KNOWLEDGE = "Not from your notes (general knowledge, unchecked): "
 
 
-def ground_model_answer(text: str, notes_results: list[ToolResult]) -> str:
+def ground_model_answer(text: str, notes_results: list[ToolResult], embed: Embed) -> str:
     """A capable model's own answer, held to the notes.
 
     Where the notes answered, only sentences their cited passages support are
@@ -375,18 +366,18 @@ def ground_model_answer(text: str, notes_results: list[ToolResult]) -> str:
 
     citations = [c for r in notes_results for c in r.citations]
     if citations:
-        kept, _, _ = guard(text, citations)
+        kept, _, _ = guard(text, citations, embed)
         return kept or "\n\n".join(r.text for r in notes_results)
-    own = text.replace(NOT_COVERED, "").strip()
-    return f"{NOT_COVERED}\n\n{GENERAL_KNOWLEDGE}{own}" if own else NOT_COVERED
+    refusal = "\n\n".join(r.text for r in notes_results) or NOT_COVERED  # names an absent concept
+    own = text.replace(refusal, "").replace(NOT_COVERED, "").strip()
+    return f"{refusal}\n\n{GENERAL_KNOWLEDGE}{own}" if own else refusal
 
 
 def _on_own_thread(make: Callable[[], Iterator[StreamEvent]]) -> Iterator[StreamEvent]:
     """Run a turn on one thread of its own and hand its events over through a queue.
 
-    A turn sets context variables (who is asking, the turn's tools context) for
-    its whole run; faces such as Gradio resume generators on whatever thread is
-    free, which would split that context. The turn's thread keeps it whole.
+    Why a thread: LangGraph's stream keeps its run in context variables while it runs, and user interfaces such
+    as Gradio resume a generator on whichever worker thread is free, which would split that context.
     """
     events: queue.Queue[Any] = queue.Queue()
 
@@ -407,14 +398,3 @@ def _on_own_thread(make: Callable[[], Iterator[StreamEvent]]) -> Iterator[Stream
 
 def _new_id() -> str:
     return f"r-{uuid.uuid4().hex}"
-
-
-def _content_text(content: Any) -> str:
-    if isinstance(content, str):
-        return content
-    return " ".join(p.get("text", "") if isinstance(p, dict) else str(p) for p in content)
-
-
-def _check_name(kind: str, value: str) -> None:
-    if not isinstance(value, str) or not value or len(value) > 200 or any(ord(c) < 32 for c in value):
-        raise ValueError(f"{kind} must be 1..200 printable characters, got {value!r}")

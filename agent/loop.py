@@ -5,7 +5,7 @@ run, their results go back as tool messages, and the model answers from them,
 for as many steps as needed up to a cap. Middleware adds what a tutor needs:
 malformed tool-call JSON sent back to the model as a tool error, an honest stop
 when the step limit is reached, a cap on the history the model sees, and tool
-start/end events with timings for the faces.
+start/end events with timings for the user interfaces.
 """
 
 from __future__ import annotations
@@ -17,6 +17,10 @@ from typing import Any
 from langchain.agents import create_agent
 from langchain.agents.middleware import AgentMiddleware, ModelResponse
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
+
+from agent.events import ToolEnded, ToolStarted
+from agent.router_model import USER_SETTING
+from tools.base import ToolContext
 
 SYSTEM_PROMPT = (
     "You are attentive, a tutor for deep learning and generative AI. Answer questions about the user's "
@@ -139,49 +143,50 @@ def _messages_of(response: Any) -> list[BaseMessage]:
 
 
 class ToolEvents(AgentMiddleware):
-    """Tells the faces when each tool starts and ends, with its arguments and duration."""
+    """Tells the user interfaces when each tool starts and ends, with its arguments and duration."""
 
     def wrap_tool_call(self, request: Any, handler: Callable[[Any], Any]) -> Any:
-        from langgraph.config import get_stream_writer
-
         call = request.tool_call
-        try:
-            write = get_stream_writer()
-        except Exception:  # outside a streaming run
-
-            def write(_: Any) -> None:
-                return None
-
-        write(
-            {
-                "event": "tool_start",
-                "id": call.get("id", ""),
-                "name": call["name"],
-                "args": call.get("args", {}),
-            }
-        )
+        write = getattr(request.runtime, "stream_writer", None) or (lambda _: None)
+        write(ToolStarted(call.get("id", ""), call["name"], dict(call.get("args", {}))))
         started = time.perf_counter()
         result = handler(request)
-        seconds = time.perf_counter() - started
         status = getattr(result, "status", "success")
         error = str(getattr(result, "content", "")) if status == "error" else None
-        write(
-            {
-                "event": "tool_end",
-                "id": call.get("id", ""),
-                "name": call["name"],
-                "seconds": seconds,
-                "error": error,
-            }
-        )
+        write(ToolEnded(call.get("id", ""), call["name"], time.perf_counter() - started, error))
         return result
 
 
-def build_graph(model: Any, tools: list[Any], checkpointer: Any, max_steps: int, history_limit: int) -> Any:
+class UserToRouter(AgentMiddleware):
+    """Hands the turn's user to the router chat model, which keeps each user's routing corrections.
+
+    The user travels in the runtime context; a chat model sees only its bind arguments, so the
+    model call gets it as one (``attentive_user``), never as part of a prompt.
+    """
+
+    def wrap_model_call(self, request: Any, handler: Callable[[Any], Any]) -> Any:
+        user = getattr(request.runtime.context, "user", None)
+        if user is None:
+            return handler(request)
+        return handler(request.override(model_settings={**request.model_settings, USER_SETTING: user}))
+
+
+def build_graph(
+    model: Any, tools: list[Any], checkpointer: Any, max_steps: int, history_limit: int, routed: bool = False
+) -> Any:
+    """The loop; ``routed`` when the model is the router chat model, which needs each turn's user."""
+    middleware: list[AgentMiddleware] = [
+        MalformedToolCalls(),
+        StepLimit(max_steps),
+        HistoryCap(history_limit),
+    ]
+    if routed:
+        middleware.append(UserToRouter())
     return create_agent(
         model,
         tools=tools,
         system_prompt=SYSTEM_PROMPT,
-        middleware=[MalformedToolCalls(), StepLimit(max_steps), HistoryCap(history_limit), ToolEvents()],
+        middleware=[*middleware, ToolEvents()],
         checkpointer=checkpointer,
+        context_schema=ToolContext,
     )

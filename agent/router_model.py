@@ -31,8 +31,12 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import ConfigDict, Field, PrivateAttr
 
-from agent.router import current_user
+from agent.messages import message_text
+from agent.router import IntentRouter
+from agent.types import Choice
 
+USER_SETTING = "attentive_user"  # the bind argument the loop's UserToRouter middleware sets
+CHOICES_KEY = "attentive_choices"  # where a clarifying question's choices ride on its AIMessage
 NO_TEXT_MODEL = "I can search the notes, run demos and look models up; ask me about the notes."
 
 # llama.cpp aborts the process when two threads decode on one ``Llama`` (as ``batch`` does), and
@@ -45,13 +49,6 @@ def _engine_lock(text_model: BaseChatModel) -> threading.Lock:
     engine = getattr(text_model, "client", None) or text_model
     with _ENGINE_LOCKS_GUARD:
         return _ENGINE_LOCKS.setdefault(id(engine), threading.Lock())
-
-
-def _text(message: BaseMessage) -> str:
-    content = message.content
-    if isinstance(content, str):
-        return content
-    return " ".join(part.get("text", "") if isinstance(part, dict) else str(part) for part in content)
 
 
 def _forced_tool(tool_choice: Any, names: list[str]) -> str | None:
@@ -176,7 +173,7 @@ class RouterChatModel(BaseChatModel):
     """Tool choice by the embedding router, free text by the wrapped chat model."""
 
     model: str = "attentive-router"
-    router: Any = Field(default=None, exclude=True)
+    router: IntentRouter | None = Field(default=None, exclude=True)
     text_model: BaseChatModel | None = Field(default=None, exclude=True)
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
@@ -191,24 +188,31 @@ class RouterChatModel(BaseChatModel):
         return {"model": self.model}
 
     def bind_tools(self, tools: Sequence[Any], *, tool_choice: Any = None, **kwargs: Any) -> Any:
-        # The agent loop binds the same tools before every model call; converting nine schemas and
-        # building a binding each time was a third of a turn's overhead, so the binding is reused.
-        key = (tuple(id(t) for t in tools), json.dumps(tool_choice, sort_keys=True, default=str))
-        if not kwargs:
-            cached = self._bindings.get(key)
-            if cached is not None and all(a is b for a, b in zip(cached[0], tools, strict=True)):
-                return cached[1]
+        # The agent loop binds the same tools (and the same user) before every model call; converting
+        # ten schemas and building a binding each time was a third of a turn's overhead, so the
+        # binding is reused.
+        key = (
+            tuple(id(t) for t in tools),
+            json.dumps(tool_choice, sort_keys=True, default=str),
+            json.dumps(kwargs, sort_keys=True, default=str),
+        )
+        cached = self._bindings.get(key)
+        if cached is not None and all(a is b for a, b in zip(cached[0], tools, strict=True)):
+            return cached[1]
         formatted = [convert_to_openai_tool(t) for t in tools]
         bound = self.bind(tools=formatted, tool_choice=tool_choice, **kwargs)
-        if not kwargs:
-            if len(self._bindings) >= 16:
-                self._bindings.clear()
-            self._bindings[key] = (list(tools), bound)  # holding the tools keeps their ids unique
+        if len(self._bindings) >= 256:
+            self._bindings.clear()
+        self._bindings[key] = (list(tools), bound)  # holding the tools keeps their ids unique
         return bound
 
     # --- decisions -------------------------------------------------------------------------------
-    def _decide(
-        self, messages: list[BaseMessage], tools: list[dict[str, Any]] | None, tool_choice: Any
+    def _tool_calls_or_answer(
+        self,
+        messages: list[BaseMessage],
+        tools: list[dict[str, Any]] | None,
+        tool_choice: Any,
+        user: str = "default",
     ) -> AIMessage | None:
         """A tool-calling or answering message; None means: let the text model talk."""
         last_human = max((i for i, m in enumerate(messages) if isinstance(m, HumanMessage)), default=-1)
@@ -217,15 +221,22 @@ class RouterChatModel(BaseChatModel):
             return AIMessage(content=self._answer_from(results))
         if not tools or last_human < 0 or tool_choice == "none":
             return None
-        text = _text(messages[last_human])
+        text = message_text(messages[last_human])
         names = [t["function"]["name"] for t in tools]
         schemas = {t["function"]["name"]: t["function"].get("parameters", {}) for t in tools}
         forced = _forced_tool(tool_choice, names)
         calls: list[tuple[str, dict[str, Any]]] = []
         if self.router is not None:
             allowed = [forced] if forced else names
-            route = self.router.route(text, user=current_user.get(), allowed=allowed)
-            calls = route.calls
+            decision = self.router.decide(text, user=user, allowed=allowed, must_call=_must_call(tool_choice))
+            if decision.reply:
+                return AIMessage(
+                    content=decision.reply,
+                    additional_kwargs={CHOICES_KEY: [c.to_dict() for c in decision.choices]}
+                    if decision.choices
+                    else {},
+                )
+            calls = list(decision.calls)
         if not calls:  # tools the router has no examples for (a caller's own, the standard suite's)
             named = forced or _tool_for(text, tools, required=_must_call(tool_choice))
             if named is None:
@@ -241,7 +252,7 @@ class RouterChatModel(BaseChatModel):
     def _answer_from(results: list[ToolMessage]) -> str:
         parts = []
         for result in results:
-            body = _text(result)
+            body = message_text(result)
             if getattr(result, "status", "success") == "error":
                 parts.append(f"I could not run `{result.name}`: {body}")
             else:
@@ -250,7 +261,7 @@ class RouterChatModel(BaseChatModel):
 
     def _usage(self, messages: list[BaseMessage], said: str, calls: Sequence[Any] = ()) -> UsageMetadata:
         """Token counts for a turn; the prompt counts the messages' text, not a chat template's markup."""
-        prompt = sum(_count_tokens(self.text_model, _text(m)) for m in messages)
+        prompt = sum(_count_tokens(self.text_model, message_text(m)) for m in messages)
         written = said + "".join(c["name"] + json.dumps(c["args"], ensure_ascii=False) for c in calls)
         output = _count_tokens(self.text_model, written)
         return UsageMetadata(input_tokens=prompt, output_tokens=output, total_tokens=prompt + output)
@@ -263,19 +274,21 @@ class RouterChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        decided = self._decide(messages, kwargs.get("tools"), kwargs.get("tool_choice"))
+        decided = self._tool_calls_or_answer(
+            messages, kwargs.get("tools"), kwargs.get("tool_choice"), kwargs.get(USER_SETTING, "default")
+        )
         if decided is None:
-            decided = self._talk(messages, stop)
-        decided.usage_metadata = self._usage(messages, _text(decided), decided.tool_calls)
+            decided = self._text_model_answer(messages, stop)
+        decided.usage_metadata = self._usage(messages, message_text(decided), decided.tool_calls)
         decided.response_metadata = {"model_name": self.model}
         return ChatResult(generations=[ChatGeneration(message=decided)])
 
-    def _talk(self, messages: list[BaseMessage], stop: list[str] | None) -> AIMessage:
+    def _text_model_answer(self, messages: list[BaseMessage], stop: list[str] | None) -> AIMessage:
         if self.text_model is None:
             return AIMessage(content=NO_TEXT_MODEL)
         with _engine_lock(self.text_model):
             reply = self.text_model.invoke(messages, stop=stop)
-        return AIMessage(content=_text(reply) or NO_TEXT_MODEL)
+        return AIMessage(content=message_text(reply) or NO_TEXT_MODEL)
 
     def _stream(
         self,
@@ -284,7 +297,9 @@ class RouterChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        decided = self._decide(messages, kwargs.get("tools"), kwargs.get("tool_choice"))
+        decided = self._tool_calls_or_answer(
+            messages, kwargs.get("tools"), kwargs.get("tool_choice"), kwargs.get(USER_SETTING, "default")
+        )
         said: list[str] = []
         if decided is not None and decided.tool_calls:
             chunks = [
@@ -307,7 +322,12 @@ class RouterChatModel(BaseChatModel):
                 yield chunk
         # Usage and the model's name once, at the end: chunks add up, so a second copy would double them.
         usage = self._usage(messages, "".join(said), decided.tool_calls if decided else [])
-        final = AIMessageChunk(content="", usage_metadata=usage, response_metadata={"model_name": self.model})
+        final = AIMessageChunk(
+            content="",
+            usage_metadata=usage,
+            response_metadata={"model_name": self.model},
+            additional_kwargs=dict(decided.additional_kwargs) if decided is not None else {},
+        )
         yield ChatGenerationChunk(message=final)
 
     def _pieces(
@@ -315,10 +335,15 @@ class RouterChatModel(BaseChatModel):
     ) -> Iterator[str]:
         """The answer in pieces: the decided one word by word, else the text model's own tokens."""
         if decided is not None:
-            yield from (piece for piece in _SENTENCE_PIECE.findall(_text(decided)) if piece)
+            yield from (piece for piece in _SENTENCE_PIECE.findall(message_text(decided)) if piece)
         elif self.text_model is None:
             yield NO_TEXT_MODEL
         else:
             with _engine_lock(self.text_model):
                 for part in self.text_model.stream(messages, stop=stop):
-                    yield _text(part)
+                    yield message_text(part)
+
+
+def choices_of(message: BaseMessage) -> list[Choice]:
+    """The choices a clarifying question offered, read back off its message."""
+    return [Choice.from_dict(c) for c in message.additional_kwargs.get(CHOICES_KEY, [])]

@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     )
     chroma_url: str | None = Field(default=None, description="Use a Chroma server (http://HOST:PORT).")
     collection: str = Field(default="notes", description="Chroma collection name.")
+    tool_packages: list[str] = Field(
+        default=["tools"],
+        description="Packages whose modules declare tools (each exports TOOL); add your own to extend the agent.",
+    )
     max_message_chars: int = Field(default=20_000, description="Longest accepted message.")
     max_upload_bytes: int = Field(default=5_000_000, description="Largest document accepted for indexing.")
     max_history_messages: int = Field(default=20, description="Most earlier messages that reach the model.")

@@ -1,4 +1,4 @@
-"""The records the agent hands to its faces (CLI, chat page, evaluation)."""
+"""The records the agent hands to its user interfaces (CLI, chat page, evaluation)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,16 @@ from typing import Any, Literal
 from knowledge.types import Citation, IndexReport
 from tools.base import Artifact
 
-__all__ = ["Artifact", "Citation", "IndexReport", "Reply", "StreamEvent", "ToolCall"]
+__all__ = [
+    "Artifact",
+    "Choice",
+    "Citation",
+    "HistoryEntry",
+    "IndexReport",
+    "Reply",
+    "StreamEvent",
+    "ToolCall",
+]
 
 
 @dataclass
@@ -32,6 +41,26 @@ class ToolCall:
         }
 
 
+@dataclass(frozen=True)
+class Choice:
+    """One answer to a clarifying question: what the button says, the message it sends, the intent it means.
+
+    Picking it (``Agent.choose``) sends ``message`` and teaches the router that the question
+    which was unclear meant ``intent``, for this user.
+    """
+
+    label: str
+    message: str
+    intent: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"label": self.label, "message": self.message, "intent": self.intent}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Choice:
+        return cls(str(data["label"]), str(data["message"]), str(data["intent"]))
+
+
 @dataclass
 class Reply:
     """One answer of the agent; ``id`` is what feedback refers to."""
@@ -45,6 +74,7 @@ class Reply:
     session: str = "default"
     style: str = ""
     grounded: bool = False
+    choices: list[Choice] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -56,6 +86,7 @@ class Reply:
             "user": self.user,
             "session": self.session,
             "style": self.style,
+            "choices": [c.to_dict() for c in self.choices],
         }
 
 
@@ -67,3 +98,15 @@ class StreamEvent:
     text: str = ""
     tool: ToolCall | None = None
     reply: Reply | None = None
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One turn of a stored conversation, as ``Agent.history`` returns it: the question and its Reply.
+
+    The Reply is whole (sources, tool steps, figures, choices), so a reloaded page draws it exactly
+    as it drew the live answer.
+    """
+
+    question: str
+    reply: Reply

@@ -20,12 +20,13 @@ OVERHEAD_ROUNDS = 8  # 48 turns: the median of 12 moved by several ms between ru
 
 
 def _routing_rows(agent: Any) -> list[dict[str, Any]]:
-    from agent.arguments import arguments_match, extract
+    from tools.arguments import arguments_match
 
+    extractors = {d.name: d.extract for d in agent.declarations}
     items = yaml.safe_load(ROUTING.read_text(encoding="utf-8"))
-    right = sum(agent.router.route(i["message"]).tool == i["tool"] for i in items)
+    right = sum(agent.router.decide(i["message"]).tool == i["tool"] for i in items)
     with_args = [i for i in items if i.get("args")]
-    args_ok = sum(arguments_match(i["args"], extract(i["tool"], i["message"])) for i in with_args)
+    args_ok = sum(arguments_match(i["args"], extractors[i["tool"]](i["message"])) for i in with_args)
     return [
         {
             "name": "router_tool_choice",

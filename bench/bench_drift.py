@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from agent.feedback.learners import StyleLearner, comment_cues
-from agent.feedback.style import AnswerStyle
+from knowledge.answer import AnswerStyle
 
 TURNS = 240
 DRIFT_AT = 120
@@ -85,7 +85,7 @@ class OnlinePolicy:
 
 class NoAdaptation:
     def serve(self, turn: int) -> AnswerStyle:
-        return AnswerStyle.default("detailed")
+        return AnswerStyle.named("detailed")
 
     def learn(self, turn: int, served: AnswerStyle, score: int, comment: str | None) -> None:
         pass
@@ -101,7 +101,7 @@ class BatchPolicy:
     def serve(self, turn: int) -> AnswerStyle:
         if turn > 0 and turn % BATCH_EVERY == 0 and self.rows:
             self._refit()
-        return AnswerStyle.default(self.detail)  # type: ignore[arg-type]
+        return AnswerStyle.named(self.detail)  # type: ignore[arg-type]
 
     def learn(self, turn: int, served: AnswerStyle, score: int, comment: str | None) -> None:
         self.rows.append(_label(served.detail, score, comment))

@@ -99,9 +99,9 @@ def api_user(agent: Any, log: UserLog, deadline: float) -> None:
                 _check_reply(log, reply, follow_up)
             event = agent.feedback(reply.id, score=score, comment=comment)
             log.acked_events.append(int(event.id))
-            for turn in agent.history(log.user, session):
-                if turn["role"] == "user" and foreign_words(log.index).search(turn["content"]):
-                    log.crossings.append(f"history holds another user's question {turn['content']!r}")
+            for entry in agent.history(log.user, session):
+                if foreign_words(log.index).search(entry.question):
+                    log.crossings.append(f"history holds another user's question {entry.question!r}")
             log.cycles += 1
     except Exception as exc:  # recorded, so the test can show every failure at once
         log.errors.append(f"{type(exc).__name__}: {exc}")
@@ -171,19 +171,19 @@ def p95(values: list[float]) -> float:
     return float(np.percentile(values, 95)) if values else float("nan")
 
 
-def _rows(face: str, logs: list[UserLog], wall: float, unit_name: str) -> list[dict[str, Any]]:
+def _rows(interface: str, logs: list[UserLog], wall: float, unit_name: str) -> list[dict[str, Any]]:
     latencies = [x for log in logs for x in log.latencies]
     errors = sum(len(log.errors) for log in logs)
     crossings = sum(len(log.crossings) for log in logs)
     note = f"{len(logs)} users, {wall:.0f} s, {errors} errors, {crossings} crossings"
     return [
         {
-            "name": f"{face}: throughput",
+            "name": f"{interface}: throughput",
             "value": round(len(latencies) / wall, 2),
             "unit": unit_name,
             "note": note,
         },
-        {"name": f"{face}: p95 latency", "value": round(p95(latencies), 2), "unit": "s", "note": note},
+        {"name": f"{interface}: p95 latency", "value": round(p95(latencies), 2), "unit": "s", "note": note},
     ]
 
 

@@ -25,19 +25,6 @@ REPO = Path(__file__).resolve().parents[1]
 QA_FILE = REPO / "tests" / "data" / "qa.yaml"
 DIALOGUES = REPO / "dialogues"
 
-# One message per tool, phrased as a learner would ask.
-TOOL_PROMPTS: dict[str, str] = {
-    "search_notes": "What is positional encoding?",
-    "attention_demo": "Show me the attention heatmap for 'The cat sat on the mat'",
-    "positional_encoding_demo": "Draw the sinusoidal positional encoding heatmap",
-    "training_demo": "Train a small neural network on the XOR dataset",
-    "online_learning_demo": "Run the online versus batch learning simulation with drift",
-    "hub_lookup": "Look up gpt2 on the Hugging Face Hub",
-    "generate_text": "Generate text that continues: 'Once upon a time'",
-    "generate_image": "Generate an image of a cat sitting on a mat",
-    "generate_audio": "Generate audio of someone saying 'hello world'",
-}
-
 
 @dataclass
 class Row:
@@ -302,7 +289,7 @@ def tool_latency(ctx: Context) -> list[Row]:
     """Each tool through the agent: the tool's own seconds (warm) and the whole turn's."""
     agent = ctx.agent("tools")
     rows: list[Row] = []
-    for tool, prompt in TOOL_PROMPTS.items():
+    for tool, prompt in ((d.name, d.showcase) for d in agent.declarations):  # one per tool, from the registry
         first = time.perf_counter()
         agent.chat(prompt, user="bench", session=f"tool-{tool}-cold")
         cold = time.perf_counter() - first

@@ -1,4 +1,4 @@
-"""`attentive bench` / `python -m bench.run`: measure every target and write BENCHMARKS.md.
+"""`python -m bench.run` (`make bench`): measure every target and write BENCHMARKS.md.
 
 Each figure runs on its own; one that fails becomes an error row, so a broken
 sub-benchmark never hides the others. Benchmarks written by other parts of the
@@ -42,7 +42,7 @@ class Section:
 
     @property
     def command(self) -> str:
-        return f"`attentive bench --only {self.key}` (or `{COMMAND} --only {self.key}`)"
+        return f"`{COMMAND} --only {self.key}`"
 
 
 # key -> (title, function); the order is the run order: peak RSS comes before the 10,000-chunk index
@@ -201,7 +201,7 @@ def render(sections: Sequence[Section], quick: bool, seconds: float) -> str:
     lines = [
         "# Benchmarks",
         "",
-        f"Written by `attentive bench{' --quick' if quick else ''}` (the same as `{COMMAND}`) on "
+        f"Written by `{COMMAND}{' --quick' if quick else ''}` (`make bench` in a checkout) on "
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {_machine()}, in {seconds:.0f} s.",
         "Every figure names the command that reproduces it on its own. Rows marked **missed** are below target.",
         "",

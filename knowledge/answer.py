@@ -8,15 +8,16 @@ it is dropped. Faithfulness then holds by construction, whatever model runs.
 
 from __future__ import annotations
 
+import json
 import re
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
 
 import numpy as np
 
-from knowledge.embeddings import embed
-from knowledge.loader import SENTENCE_END, plain_text
-from knowledge.text import content_terms
+from knowledge.embeddings import Embed, embed
+from knowledge.loader import plain_text
+from knowledge.text import content_terms, sentence_bounds, split_sentences
 from knowledge.types import Chunk, Citation, ScoredChunk
 
 EXAMPLE_CUE = re.compile(r"for example|for instance|such as|like \"|e\.g\.|\"[^\"]+\"", re.I)
@@ -35,29 +36,65 @@ def foreign_links(text: str, question: str) -> list[str]:
     return [link for link in links if link not in question]
 
 
+Detail = Literal["brief", "detailed"]
 BRIEF_SENTENCES = 2  # sentences per answer for each detail level before any feedback
 DETAILED_SENTENCES = 5
 
 
 @dataclass(frozen=True)
 class AnswerStyle:
-    """How long and how detailed an answer is; the feedback learners choose it per user."""
+    """How long and how detailed an answer is; the feedback learners choose it per user.
 
-    detail: Literal["brief", "detailed"] = "detailed"
+    The one definition of "brief" and "detailed" (``named``), for the composer,
+    the tools and the learners alike. Examples are a separate choice a user
+    teaches by comment, so neither level asks for them until then.
+    """
+
+    detail: Detail = "detailed"
     max_sentences: int = DETAILED_SENTENCES
     examples: bool = False
 
     @classmethod
-    def named(cls, name: str) -> AnswerStyle:
-        if name == "brief":
+    def named(cls, detail: str) -> AnswerStyle:
+        """The style a detail level starts as, before any feedback."""
+        if detail == "brief":
             return cls("brief", BRIEF_SENTENCES, False)
-        if name == "detailed":
-            return cls("detailed", DETAILED_SENTENCES, True)
-        raise ValueError(f"style must be 'brief' or 'detailed', got {name!r}")
+        if detail == "detailed":
+            return cls("detailed", DETAILED_SENTENCES, False)
+        raise ValueError(f"style must be 'brief' or 'detailed', got {detail!r}")
 
     def describe(self) -> str:
+        """The style in words, for the settings panel: "brief (up to 2 sentences, with examples)"."""
         extra = ", with examples" if self.examples else ""
         return f"{self.detail} (up to {self.max_sentences} sentences{extra})"
+
+    def to_json(self) -> str:
+        """The form a stored reply keeps, so later feedback knows what it judged."""
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_value(cls, value: Any) -> AnswerStyle:
+        """Read back what callers store: an AnswerStyle, its JSON, a dict, or a bare detail word.
+
+        Anything unreadable is the detailed default: a stored reply must never make
+        its own feedback fail.
+        """
+        if isinstance(value, AnswerStyle):
+            return value
+        if isinstance(value, dict):
+            base = cls.named("brief" if value.get("detail") == "brief" else "detailed")
+            return cls(
+                detail=base.detail,
+                max_sentences=int(value.get("max_sentences", base.max_sentences)),
+                examples=bool(value.get("examples", base.examples)),
+            )
+        text = str(value or "").strip()
+        if text.startswith("{"):
+            try:
+                return cls.from_value(json.loads(text))
+            except (ValueError, TypeError):
+                pass
+        return cls.named("brief" if text == "brief" else "detailed")
 
 
 @dataclass
@@ -79,24 +116,13 @@ class GroundedAnswer:
     support: list[float] = field(default_factory=list)
     in_scope: bool = True
     best_similarity: float = 0.0
+    absent: list[str] = field(default_factory=list)  # concepts the documents never mention (then no text)
+    related: list[str] = field(default_factory=list)  # sections near an absent concept, named but not cited
 
 
 def sentence_spans(chunk: Chunk) -> list[tuple[int, int]]:
     """Sentence offsets inside the source (not the chunk), trimmed of whitespace."""
-    spans: list[tuple[int, int]] = []
-    local = 0
-    for match in SENTENCE_END.finditer(chunk.text):
-        spans.append((local, match.start()))
-        local = match.end()
-    spans.append((local, len(chunk.text)))
-    out = []
-    for s, e in spans:
-        piece = chunk.text[s:e]
-        lead = len(piece) - len(piece.lstrip())
-        trail = len(piece) - len(piece.rstrip())
-        if e - trail > s + lead:
-            out.append((chunk.start + s + lead, chunk.start + e - trail))
-    return out
+    return [(chunk.start + s, chunk.start + e) for s, e in sentence_bounds(chunk.text)]
 
 
 def _display(text: str) -> str:
@@ -106,7 +132,8 @@ def _display(text: str) -> str:
 class Composer:
     """Builds extractive answers; caches sentence embeddings by chunk id."""
 
-    def __init__(self) -> None:
+    def __init__(self, embed: Embed = embed) -> None:
+        self._embed = embed
         self._sentences: dict[str, list[Sentence]] = {}
         self._vectors: dict[str, np.ndarray] = {}
 
@@ -119,7 +146,7 @@ class Composer:
             ]
             sentences = [s for s in sentences if len(s.text) > 2 and not s.text.endswith(":")] or sentences
             self._sentences[chunk.id] = sentences
-            self._vectors[chunk.id] = embed([s.text for s in sentences])
+            self._vectors[chunk.id] = self._embed([s.text for s in sentences])
         fresh = [Sentence(s.chunk, rank, s.start, s.end, s.text) for s in self._sentences[chunk.id]]
         return fresh, self._vectors[chunk.id]
 
@@ -132,8 +159,52 @@ class Composer:
         max_chunks: int = 3,
     ) -> GroundedAnswer:
         """Pick the best-supported sentences of the top passages and cite each."""
-        if not ranked:
+        candidates = self._candidates(question_vec, question, ranked, style, max_chunks)
+        if not candidates:
             return GroundedAnswer(text="", in_scope=False)
+        chosen = _passage_run(candidates, _best(candidates), style)
+        chosen.sort(key=lambda s: (s.rank, s.start))
+        answer = self._render(chosen)
+        answer.best_similarity = max(s.similarity for s in candidates)
+        return answer
+
+    def compose_parts(
+        self, parts: list[tuple[np.ndarray, str, list[ScoredChunk]]], style: AnswerStyle, max_chunks: int = 3
+    ) -> GroundedAnswer:
+        """An answer quoting a passage for each part of a question ("how do X and Y work together?").
+
+        Each part gets its share of the sentence budget (at least one, two when
+        detailed) read in order from its best passage onwards; a passage two parts
+        share is quoted once, in reading order.
+        """
+        per_part = max(1 if style.detail == "brief" else 2, style.max_sentences // len(parts))
+        chosen: list[Sentence] = []
+        weakest = 1.0
+        for vector, question, ranked in parts:
+            candidates = self._candidates(vector, question, ranked, style, max_chunks)
+            if not candidates:
+                return GroundedAnswer(text="", in_scope=False)
+            weakest = min(weakest, max(s.similarity for s in candidates))
+            picked = {(s.chunk.id, s.start) for s in chosen}
+            run = _run(candidates, _best(candidates), per_part)
+            chosen += [s for s in run if (s.chunk.id, s.start) not in picked]
+        order = {chunk_id: i for i, chunk_id in enumerate(dict.fromkeys(s.chunk.id for s in chosen))}
+        chosen.sort(key=lambda s: (order[s.chunk.id], s.start))
+        answer = self._render(chosen)
+        answer.best_similarity = weakest
+        return answer
+
+    def _candidates(
+        self,
+        question_vec: np.ndarray,
+        question: str,
+        ranked: list[ScoredChunk],
+        style: AnswerStyle,
+        max_chunks: int,
+    ) -> list[Sentence]:
+        """Every sentence of the top passages, scored by meaning, shared words and its passage's rank."""
+        if not ranked:
+            return []
         q_terms = content_terms(question)
         candidates: list[Sentence] = []
         top_dense = max(s.dense for s in ranked[:max_chunks])
@@ -150,19 +221,7 @@ class Composer:
                 sentence.similarity = float(sim)
                 sentence.score = float(sim) + 0.25 * overlap + 0.5 * (scored.dense - top_dense) + example
                 candidates.append(sentence)
-        if not candidates:
-            return GroundedAnswer(text="", in_scope=False)
-        # The passage comes first (retrieval ranks passages well), then its best sentence;
-        # another passage wins only with a clearly better sentence.
-        best = max(candidates, key=lambda s: (s.rank == 0, s.score))
-        rival = max(candidates, key=lambda s: s.score)
-        if rival.score > best.score + 0.15:
-            best = rival
-        chosen = _walk_through(candidates, best, style)
-        chosen.sort(key=lambda s: (s.rank, s.start))
-        answer = self._render(chosen)
-        answer.best_similarity = max(s.similarity for s in candidates)
-        return answer
+        return candidates
 
     def _render(self, chosen: list[Sentence]) -> GroundedAnswer:
         numbers: dict[str, int] = {}
@@ -191,7 +250,22 @@ class Composer:
         )
 
 
-def _walk_through(candidates: list[Sentence], best: Sentence, style: AnswerStyle) -> list[Sentence]:
+def _best(candidates: list[Sentence]) -> Sentence:
+    """The passage comes first (retrieval ranks passages well), then its best sentence;
+    another passage wins only with a clearly better sentence."""
+    best = max(candidates, key=lambda s: (s.rank == 0, s.score))
+    rival = max(candidates, key=lambda s: s.score)
+    return rival if rival.score > best.score + 0.15 else best
+
+
+def _run(candidates: list[Sentence], best: Sentence, n: int) -> list[Sentence]:
+    """``n`` sentences of the best sentence's passage, from the best one onwards (back if it ends)."""
+    own = [s for s in candidates if s.chunk.id == best.chunk.id]
+    start = max(0, min(own.index(best), len(own) - n))
+    return own[start : start + n]
+
+
+def _passage_run(candidates: list[Sentence], best: Sentence, style: AnswerStyle) -> list[Sentence]:
     """The answer's sentences: a run of the best passage around its best sentence, plus a strong sentence elsewhere.
 
     Reading a passage in order keeps its explanation whole (start, compare with
@@ -206,22 +280,27 @@ def _walk_through(candidates: list[Sentence], best: Sentence, style: AnswerStyle
         ]
         return [best, *sorted(neighbours, key=lambda s: -s.score)[: budget - 1]]
     length = min(len(own), max(1, budget - 1))
-    start = max(0, min(at - 1, len(own) - length))  # one sentence of lead-in, then onwards
+    # One sentence of lead-in, then onwards; a one-sentence run is the best sentence itself.
+    lead = 1 if length > 1 else 0
+    start = max(0, min(at - lead, len(own) - length))
     chosen = own[start : start + length]
     others = sorted((s for s in candidates if s.chunk.id != best.chunk.id), key=lambda s: -s.score)
     chosen += [s for s in others if s.score >= best.score - 0.1][: budget - len(chosen)]
     return chosen
 
 
-def split_sentences(text: str) -> list[str]:
-    pieces = SENTENCE_END.split(text.strip())
-    return [p.strip() for p in pieces if p.strip()]
-
-
 MARKER = re.compile(r"\s*\[(\d+)\]")
 
 
-def support(sentence: str, passages: list[str]) -> float:
+def answer_sentences(text: str) -> list[str]:
+    """The sentences of a composed answer, as it was built: its ``[n]`` citation markers are not sentences.
+
+    The style learner counts these to know how long the answer it judges was.
+    """
+    return split_sentences(MARKER.sub("", text))
+
+
+def support(sentence: str, passages: list[str], embed: Embed = embed) -> float:
     """How well the passages back a sentence: the weaker of embedding similarity and term coverage.
 
     Both must hold: similar meaning with different facts fails on terms, the same
@@ -239,14 +318,14 @@ def support(sentence: str, passages: list[str]) -> float:
     return min(cosine / SUPPORT_COSINE, coverage / SUPPORT_OVERLAP, 1.0)
 
 
-def guard(text: str, citations: list[Citation]) -> tuple[str, list[float], list[str]]:
+def guard(text: str, citations: list[Citation], embed: Embed = embed) -> tuple[str, list[float], list[str]]:
     """Keep only sentences the cited passages support; return kept text, scores and dropped sentences."""
     passages = [c.quote for c in citations]
     kept: list[str] = []
     scores: list[float] = []
     dropped: list[str] = []
     for sentence in split_sentences(text):
-        score = support(sentence, passages)
+        score = support(sentence, passages, embed)
         if score >= 1.0:
             kept.append(sentence)
             scores.append(score)

@@ -1,7 +1,8 @@
 """Sentence embeddings with the bundled all-MiniLM-L6-v2.
 
-One encoder per process, loaded on first use and shared by every Agent, so a
-second Agent (a new dialogue, a new test) costs nothing to start. Two runtimes
+Each Agent owns an ``Embedder`` (its runtime, threads and model cache); the encoder behind it is
+loaded on first use and shared by every Embedder of the same settings, so a second Agent (a new
+dialogue, a new test) costs nothing to start. Two runtimes
 give the same vectors: ``onnx`` (the default; starts in a fraction of a second
 once exported, see ``knowledge.minilm_onnx``) and ``torch`` (sentence-transformers,
 also the fallback when an export cannot be made).
@@ -20,10 +21,16 @@ import numpy as np
 
 from knowledge.embedded_models import minilm_path
 from knowledge.minilm_onnx import DIMENSION, OnnxMiniLM, ensure_exported
-from knowledge.model_cache import model_cache
+from knowledge.model_cache import default_model_cache
 
 Runtime = Literal["onnx", "torch"]
 log = logging.getLogger(__name__)
+
+
+class Embed(Protocol):
+    """What knowledge needs of an embedder: texts in, L2-normalised rows out (``Embedder.embed``)."""
+
+    def __call__(self, texts: list[str], batch_size: int = 64, progress: bool = False) -> np.ndarray: ...
 
 
 class Encoder(Protocol):
@@ -50,22 +57,11 @@ class SentenceTransformerMiniLM:
 
 
 _lock = threading.Lock()
-_choice: dict[str, object] = {"runtime": "onnx", "threads": 2}
-
-
-def configure(runtime: Runtime = "onnx", threads: int = 2) -> None:
-    """Choose the runtime for this process; vectors are the same either way, so the text cache stays valid.
-
-    The ONNX export lives in ``knowledge.model_cache.model_cache()``.
-    """
-    if runtime not in ("onnx", "torch"):
-        raise ValueError(f"unknown embedding runtime {runtime!r}; use 'onnx' or 'torch'")
-    with _lock:
-        _choice.update(runtime=runtime, threads=threads)
 
 
 @cache
 def _encoder(runtime: Runtime, cache_dir: Path, threads: int) -> Encoder:
+    """One encoder per configuration per process: a second Agent with the same settings shares it."""
     if runtime == "onnx":
         try:
             return OnnxMiniLM(ensure_exported(cache_dir), threads)
@@ -74,35 +70,56 @@ def _encoder(runtime: Runtime, cache_dir: Path, threads: int) -> Encoder:
     return SentenceTransformerMiniLM()
 
 
-def current_encoder() -> Encoder:
-    return _encoder(_choice["runtime"], model_cache(), _choice["threads"])  # type: ignore[arg-type]
-
-
 _cache: OrderedDict[str, np.ndarray] = OrderedDict()
 CACHE_SIZE = 20_000
 
 
-def embed(texts: list[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
-    """L2-normalised float32 rows, one per text; cosine similarity is then a dot product.
+class Embedder:
+    """MiniLM with one runtime, thread count and model cache: each Agent owns one.
 
-    Recent texts are remembered, so a second data home indexing the same notes,
-    or the same question asked twice, costs no model time.
+    Both runtimes give the same vectors (to within 1e-5), so every Embedder shares one text cache:
+    a second data home indexing the same notes, or the same question asked twice, costs no model time.
     """
-    if not texts:
-        return np.zeros((0, DIMENSION), dtype=np.float32)
-    with _lock:
-        todo = list(dict.fromkeys(t for t in texts if t not in _cache))
-        if todo:
-            vectors = current_encoder().encode(todo, batch_size=batch_size, progress=progress)
-            for text, vector in zip(todo, vectors, strict=True):
-                _cache[text] = vector
-        for text in texts:
-            _cache.move_to_end(text)
-        rows = np.stack([_cache[t] for t in texts])
-        while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
-    return rows
+
+    def __init__(self, runtime: Runtime = "onnx", threads: int = 2, cache_dir: Path | None = None) -> None:
+        if runtime not in ("onnx", "torch"):
+            raise ValueError(f"unknown embedding runtime {runtime!r}; use 'onnx' or 'torch'")
+        self.runtime: Runtime = runtime
+        self.threads = threads
+        self.cache_dir = Path(cache_dir).expanduser() if cache_dir else default_model_cache()
+
+    @property
+    def encoder(self) -> Encoder:
+        return _encoder(self.runtime, self.cache_dir, self.threads)
+
+    def embed(self, texts: list[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
+        """L2-normalised float32 rows, one per text; cosine similarity is then a dot product."""
+        if not texts:
+            return np.zeros((0, DIMENSION), dtype=np.float32)
+        with _lock:
+            todo = list(dict.fromkeys(t for t in texts if t not in _cache))
+            if todo:
+                vectors = self.encoder.encode(todo, batch_size=batch_size, progress=progress)
+                for text, vector in zip(todo, vectors, strict=True):
+                    _cache[text] = vector
+            for text in texts:
+                _cache.move_to_end(text)
+            rows = np.stack([_cache[t] for t in texts])
+            while len(_cache) > CACHE_SIZE:
+                _cache.popitem(last=False)
+        return rows
+
+    def embed_one(self, text: str) -> np.ndarray:
+        return self.embed([text])[0]
+
+
+_default = Embedder()
+
+
+def embed(texts: list[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
+    """The default Embedder's vectors (ONNX, two threads, the default model cache): for scripts and tests."""
+    return _default.embed(texts, batch_size, progress)
 
 
 def embed_one(text: str) -> np.ndarray:
-    return embed([text])[0]
+    return _default.embed_one(text)

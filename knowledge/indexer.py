@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from knowledge.embeddings import embed
+from knowledge.embeddings import Embed, embed
 from knowledge.loader import DocumentError, load_chunks
 from knowledge.store import ChunkStore
 from knowledge.types import Chunk, IndexReport
@@ -36,7 +36,7 @@ def _ordinals(chunks: Iterable[Chunk]) -> dict[str, tuple[str, int]]:
     return keys
 
 
-def index_file(store: ChunkStore, path: Path, max_bytes: int) -> IndexReport:
+def index_file(store: ChunkStore, path: Path, max_bytes: int, embed: Embed = embed) -> IndexReport:
     """Bring the store's chunks of one file in line with the file."""
     _, chunks = load_chunks(path, max_bytes)
     report = IndexReport()
@@ -68,12 +68,14 @@ def index_file(store: ChunkStore, path: Path, max_bytes: int) -> IndexReport:
     return report
 
 
-def index_paths(store: ChunkStore, paths: Iterable[Path], max_bytes: int) -> IndexReport:
+def index_paths(
+    store: ChunkStore, paths: Iterable[Path], max_bytes: int, embed: Embed = embed
+) -> IndexReport:
     """Index many files; a bad file is named in ``errors`` and the others are still indexed."""
     total = IndexReport()
     for path in paths:
         try:
-            one = index_file(store, Path(path), max_bytes)
+            one = index_file(store, Path(path), max_bytes, embed)
         except DocumentError as exc:
             total.errors.append(str(exc))
             continue

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from knowledge.text import SENTENCE_END, trim_span
 from knowledge.types import Chunk
 
 ACCEPTED_SUFFIXES = (".md", ".markdown", ".txt")
@@ -22,7 +23,6 @@ MAX_CHUNK_CHARS = 1200
 HEADING = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t#]*$")
 LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)")
-SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[A-Z0-9\"'(\[*])")
 
 
 class DocumentError(ValueError):
@@ -64,8 +64,14 @@ class _Block:
     end: int
 
 
-def _sections(text: str, default_section: str) -> Iterator[tuple[str, int, int]]:
-    """Yield (heading path, body start, body end) for each section of a Markdown text."""
+def sections(text: str, default_section: str) -> Iterator[tuple[str, int, int]]:
+    """Yield (heading path, body start, body end) for each section of a Markdown text.
+
+    The one heading reader: chunks and the demo tools' citations (``tools.notes_refs``)
+    must agree on what a section is called and where its body starts. The text
+    before the first heading is ``default_section``; headings inside code fences
+    are not headings; a body ends where the next heading line starts.
+    """
     stack: list[tuple[int, str]] = []
     section = default_section
     body_start = 0
@@ -109,11 +115,7 @@ def _blocks(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
         pos += len(line)
     if seg_start is not None:
         segments.append((seg_start, pos))
-    for s, e in segments:
-        while s < e and text[s].isspace():
-            s += 1
-        while e > s and text[e - 1].isspace():
-            e -= 1
+    for s, e in (trim_span(text, s, e) for s, e in segments):
         if e > s:
             yield s, e
 
@@ -152,7 +154,7 @@ def chunk_text(text: str, source: str) -> list[Chunk]:
     default_section = Path(source).stem
     seen: dict[tuple[str, str], int] = {}
     chunks: list[Chunk] = []
-    for section, body_start, body_end in _sections(text, default_section):
+    for section, body_start, body_end in sections(text, default_section):
         for block_start, block_end in _blocks(text, body_start, body_end):
             for s, e in _split_long(text, block_start, block_end):
                 piece = text[s:e]

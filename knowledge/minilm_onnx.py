@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from knowledge.embedded_models import minilm_path
-from knowledge.model_cache import build_once, model_cache
+from knowledge.model_cache import build_once, default_model_cache
 
 if TYPE_CHECKING:
     import onnxruntime
@@ -59,8 +59,8 @@ def export_folder(cache_dir: Path) -> Path:
 
 
 def ensure_exported(cache_dir: Path | None = None) -> Path:
-    """The export folder (in ``model_cache()`` by default), made first if missing (about 30 s)."""
-    folder = export_folder(cache_dir or model_cache())
+    """The export folder (in the default model cache unless given), made first if missing (about 30 s)."""
+    folder = export_folder(Path(cache_dir).expanduser() if cache_dir else default_model_cache())
     return build_once(folder, "model.onnx", _export_into, "exporting all-MiniLM-L6-v2 to ONNX")
 
 

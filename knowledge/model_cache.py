@@ -16,23 +16,11 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-_configured: Path | None = None
-
 
 def default_model_cache() -> Path:
     """``$XDG_CACHE_HOME/attentive`` (``~/.cache/attentive``)."""
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "attentive"
-
-
-def use_model_cache(path: Path | None) -> None:
-    """Where this process keeps derived model files (the Agent passes its setting)."""
-    global _configured
-    _configured = Path(path).expanduser() if path is not None else None
-
-
-def model_cache() -> Path:
-    return _configured or default_model_cache()
 
 
 def build_once(folder: Path, marker: str, build: Callable[[Path], None], what: str) -> Path:

@@ -4,6 +4,10 @@ Dense search finds paraphrases; BM25 finds rare exact words (model names,
 "WebText", "117M") that embeddings blur. The heading path is part of both
 indexes, so a question that names a section finds it. Fusion is by rank, so
 neither score scale has to be calibrated against the other.
+
+The same rebuild also collects the documents' ``Vocabulary`` (every word of
+every chunk and heading path), so that whether a question's concept appears
+anywhere in the documents is a set lookup per question, current with the store.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from knowledge.store import ChunkStore
-from knowledge.text import content_terms, tokens
+from knowledge.text import Vocabulary, content_terms, tokens
 from knowledge.types import Chunk, ScoredChunk
 
 RRF_K = 10
@@ -37,12 +41,13 @@ class Retrieval:
 
 
 class _LexicalIndex:
-    """BM25 over every chunk (text plus heading path), rebuilt when the store changes."""
+    """BM25 and the vocabulary over every chunk (text plus heading path), rebuilt when the store changes."""
 
     def __init__(self, chunks: list[Chunk]) -> None:
         import bm25s
 
         self.chunks = chunks
+        self.vocabulary = Vocabulary(f"{c.section} {c.text}" for c in chunks)
         self._bm25 = None
         if chunks:
             corpus = [tokens(f"{c.section} {c.text}") or ["_empty_"] for c in chunks]
@@ -73,6 +78,10 @@ class HybridRetriever:
                 self._lexical = _LexicalIndex(self._store.all_chunks())
                 self._lexical_version = version
             return self._lexical
+
+    def vocabulary(self) -> Vocabulary:
+        """Every word the indexed documents use, for telling an absent concept from a paraphrase."""
+        return self._lexical_index().vocabulary
 
     def invalidate(self) -> None:
         with self._lock:

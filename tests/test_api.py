@@ -125,3 +125,24 @@ def test_stream_can_be_resumed_on_other_threads(shared_agent: Agent) -> None:
         worker.join()
     replies = [e.reply for e in got if e is not None and e.kind == "reply"]
     assert len(replies) == 1 and replies[0].citations
+
+
+def test_history_gives_each_question_with_its_whole_reply(shared_agent: Agent) -> None:
+    from agent.types import HistoryEntry
+
+    question = "What is positional encoding?"
+    reply = shared_agent.chat(question, user="history", session="h1")
+    (entry,) = shared_agent.history("history", "h1")
+    assert isinstance(entry, HistoryEntry) and entry.question == question
+    assert (entry.reply.id, entry.reply.text) == (reply.id, reply.text)
+    assert entry.reply.citations == reply.citations and reply.citations
+    assert [t.name for t in entry.reply.tool_calls] == ["search_notes"]
+    assert shared_agent.history("history", "another-session") == []
+
+
+def test_sources_and_figures_survive_a_restart_of_the_agent(fresh_agent: Agent) -> None:
+    reply = fresh_agent.chat("show me attention in 'The cat sat on the mat'", user="h", session="s")
+    assert reply.citations and reply.artifacts
+    (entry,) = Agent(home=fresh_agent.home).history("h", "s")
+    assert entry.reply.citations == reply.citations
+    assert entry.reply.artifacts == reply.artifacts and entry.reply.artifacts[0].path.is_file()

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from clarifying import clarifying
 from typer.testing import CliRunner
 
 from agent.cli.main import app
@@ -38,7 +39,7 @@ def test_help_imports_nothing_heavy() -> None:
 def test_help_lists_every_command() -> None:
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0
-    for command in ("ask", "chat", "index", "forget", "ui", "eval", "bench", "feedback"):
+    for command in ("ask", "chat", "index", "forget", "ui", "eval", "feedback"):
         assert command in result.output
 
 
@@ -79,3 +80,48 @@ def test_chat_takes_feedback_commands(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert result.output.count("Feedback recorded.") == 2
     assert "Commands:" in result.output
+
+
+# --- clarifying questions ---------------------------------------------------------------------------------
+
+
+def test_only_a_bare_number_of_a_shown_choice_picks_it() -> None:
+    from agent.cli.conversation import picked_choice
+    from agent.types import Choice, Reply
+
+    asking = Reply("r-1", "Pick one below.", choices=[Choice("A", "a", "x"), Choice("B", "b", "y")])
+    assert picked_choice("1", asking) == 0 and picked_choice("2", asking) == 1
+    for typed in ("0", "3", "1 layer", "²", "-1", ""):
+        assert picked_choice(typed, asking) is None, typed
+    assert picked_choice("1", Reply("r-2", "An answer.")) is None and picked_choice("1", None) is None
+
+
+@pytest.mark.slow
+def test_chat_numbers_the_choices_and_a_number_picks_one(shared_agent: object, tmp_path: Path) -> None:
+    from agent import Agent
+
+    message, choices = clarifying(shared_agent)
+    script = f"{message}\n1\n/quit\n"
+    result = runner.invoke(app, ["chat", "--home", str(tmp_path), "--user", "cli-picker"], input=script)
+    assert result.exit_code == 0, result.output
+    for number, choice in enumerate(choices, 1):
+        assert f"\n{number}. {choice.label}\n" in result.output
+    assert "Type a choice's number to pick it." in result.output
+    # "1" was a pick of the first choice, not a message: it is stored, and a new agent routes by it
+    again = Agent(home=tmp_path)
+    routes = again.feedback_service.store.routes("cli-picker")
+    assert (choices[0].message, choices[0].intent, "cli-picker") in routes
+    assert again.router.decide(message, user="cli-picker").intent == again.router.family(choices[0].intent)
+
+
+@pytest.mark.slow
+def test_a_choice_of_another_users_reply_is_refused_in_the_cli(
+    shared_agent: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from agent.cli.conversation import answer_choice
+
+    message, _ = clarifying(shared_agent)
+    alices = shared_agent.chat(message, user="cli-alice", session="s")  # type: ignore[attr-defined]
+    assert answer_choice(shared_agent, alices, 0, "cli-mallory", "s") is None  # type: ignore[arg-type]
+    out = capsys.readouterr().out
+    assert out.startswith("Choice not taken: ") and "cli-mallory" in out and "Traceback" not in out

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from png_checks import assert_readable_png
 
-from tools.attention import MAX_TOKENS, AttentionDemoArgs, attention_demo
+from tools.attention import MAX_TOKENS, TOOL, AttentionDemoArgs, attention_demo
 from tools.base import ToolContext, ToolInputError
 from tools.notes_refs import notes_text
 
@@ -97,13 +97,16 @@ def test_cites_the_self_attention_section_of_the_notes(focus_result):
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"sentence": ""}, "Please give me a sentence"),
-        ({"sentence": "   "}, "Please give me a sentence"),
+        # refused by AttentionDemoArgs, before the tool runs
+        ({"sentence": ""}, "sentence: is empty; give me a sentence to look at"),
+        ({"sentence": "   "}, "sentence: is empty; give me a sentence to look at"),
+        ({"sentence": SENTENCE, "layer": -1}, r"layer: must be at least 0 \(got -1\)"),
+        ({"sentence": SENTENCE, "head": -1}, r"head: must be at least 0 \(got -1\)"),
+        ({"sentence": SENTENCE, "model": "gpt-5"}, r"model: must be 'minilm' or 'smollm2' \(got 'gpt-5'\)"),
+        # refused by the tool: the bounds depend on the model, the tokens on its tokenizer
         ({"sentence": "word " * 200}, f"at most {MAX_TOKENS} tokens"),
         ({"sentence": SENTENCE, "layer": 6}, r"layer must be 0\.\.5 for minilm, got 6"),
-        ({"sentence": SENTENCE, "layer": -1}, r"layer must be 0\.\.5"),
         ({"sentence": SENTENCE, "head": 12}, r"head must be 0\.\.11 for minilm, got 12"),
-        ({"sentence": SENTENCE, "model": "gpt-5"}, "valid models: minilm, smollm2"),
         ({"sentence": SENTENCE, "model": "smollm2", "layer": 30}, r"layer must be 0\.\.29 for smollm2"),
         (
             {"sentence": SENTENCE, "focus": "giraffe"},
@@ -113,7 +116,12 @@ def test_cites_the_self_attention_section_of_the_notes(focus_result):
 )
 def test_bad_input_is_refused_with_the_valid_values(ctx, kwargs, message):
     with pytest.raises(ToolInputError, match=message):
-        attention_demo(ctx, **kwargs)
+        TOOL.call(ctx, kwargs)
+
+
+def test_model_names_are_read_in_any_case():
+    args = TOOL.validate({"sentence": f"  {SENTENCE} ", "model": " SmolLM2"})
+    assert args.model == "smollm2" and args.sentence == SENTENCE
 
 
 def test_args_model_describes_every_parameter_for_the_router():

@@ -7,7 +7,7 @@ from png_checks import assert_readable_png
 
 from tools.base import ToolContext, ToolInputError
 from tools.notes_refs import notes_text
-from tools.online_learning import OnlineLearningDemoArgs, online_learning_demo
+from tools.online_learning import TOOL, OnlineLearningDemoArgs, online_learning_demo
 
 
 @pytest.fixture
@@ -72,18 +72,28 @@ def test_figure_and_citations(default):
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"steps": 9}, r"steps must be a whole number in 10\.\.20000, got 9"),
-        ({"steps": 20001}, r"10\.\.20000"),
-        ({"drift_at": 0}, r"drift_at must be a whole number in 1\.\.1999"),
-        ({"drift_at": 2000}, r"1\.\.1999"),
-        ({"retrain_every": 0}, r"retrain_every must be a whole number in 1\.\.2000"),
-        ({"retrain_every": 2001}, r"1\.\.2000"),
-        ({"steps": 20000, "drift_at": 10, "retrain_every": 1}, "at most 100 retrains"),
+        ({"steps": 9}, r"steps: must be at least 10 \(got 9\)"),
+        ({"steps": 20001}, r"steps: must be at most 20000 \(got 20001\)"),
+        ({"drift_at": 0}, r"drift_at: must be at least 1 \(got 0\)"),
+        ({"drift_at": 2000}, r"drift_at: must be less than steps \(2000\).*\(got 2000\)"),
+        ({"steps": 500}, r"drift_at: must be less than steps \(500\).*\(got 1000\)"),  # the default drift_at
+        ({"retrain_every": 0}, r"retrain_every: must be at least 1 \(got 0\)"),
+        ({"retrain_every": 2001}, r"retrain_every: must be at most steps \(2000\) \(got 2001\)"),
+        (
+            {"steps": 20000, "drift_at": 10, "retrain_every": 1},
+            r"retrain_every: .*at most 100 retrains.*retrain_every >= 200",
+        ),
+        ({"seed": -1}, r"seed: must be at least 0 \(got -1\)"),
     ],
 )
 def test_bad_input_is_refused_with_the_valid_values(ctx, kwargs, message):
     with pytest.raises(ToolInputError, match=message):
-        online_learning_demo(ctx, **kwargs)
+        TOOL.call(ctx, kwargs)
+
+
+def test_a_short_stream_with_its_own_drift_and_retrains_is_accepted():
+    args = TOOL.validate({"steps": 10, "drift_at": 9, "retrain_every": 10})
+    assert (args.steps, args.drift_at, args.retrain_every) == (10, 9, 10)
 
 
 def test_args_model_describes_every_parameter():

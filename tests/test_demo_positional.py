@@ -8,7 +8,7 @@ from png_checks import assert_readable_png
 
 from tools.base import ToolContext, ToolInputError
 from tools.notes_refs import notes_text
-from tools.positional import PositionalEncodingDemoArgs, positional_encoding_demo, sinusoidal_encoding
+from tools.positional import TOOL, PositionalEncodingDemoArgs, positional_encoding_demo, sinusoidal_encoding
 
 
 @pytest.fixture
@@ -87,20 +87,45 @@ def test_largest_sizes_still_give_small_pngs(ctx, tmp_path):
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"positions": 0}, r"positions must be a whole number in 1\.\.2048, got 0"),
-        ({"positions": 2049}, r"1\.\.2048"),
-        ({"dim": 63}, r"dim must be an even number in 2\.\.1024"),
-        ({"dim": 0}, r"dim must be a whole number in 2\.\.1024"),
-        ({"dim": 2048}, r"2\.\.1024"),
-        ({"sentences": ["The cat in the tree"]}, "exactly two sentences"),
-        ({"sentences": ["The cat in the tree", ""]}, "non-empty"),
-        ({"sentences": ["The cat in the tree", "The dog in the tree"]}, r"only in the first: \['cat'\]"),
-        ({"sentences": ["The cat in the tree", "the cat in the tree"]}, "same order"),
+        ({"positions": 0}, r"positions: must be at least 1 \(got 0\)"),
+        ({"positions": 2049}, r"positions: must be at most 2048 \(got 2049\)"),
+        ({"positions": "many"}, r"positions: must be a whole number \(got 'many'\)"),
+        ({"dim": 63}, r"dim: must be an even number .*\(got 63\)"),
+        ({"dim": 0}, r"dim: must be at least 2 \(got 0\)"),
+        ({"dim": 2048}, r"dim: must be at most 1024 \(got 2048\)"),
+        ({"sentences": ["The cat in the tree"]}, r"sentences: must have at least 2 items \(got 1 item\)"),
+        ({"sentences": ["a b", "b a", "a b"]}, r"sentences: must have at most 2 items \(got 3 items\)"),
+        ({"sentences": "The cat in the tree"}, "sentences: must be a list"),
+        ({"sentences": ["The cat in the tree", ""]}, "sentences: both sentences must be non-empty"),
+        (
+            {"sentences": ["The cat in the tree", "The dog in the tree"]},
+            r"sentences: .*same words.*only in the first: \['cat'\], only in the second: \['dog'\]",
+        ),
+        ({"sentences": ["The cat in the tree", "the cat in the tree"]}, "sentences: .*same order"),
     ],
 )
-def test_bad_input_is_refused_with_the_valid_values(ctx, kwargs, message):
+def test_arguments_are_checked_by_the_model_with_the_valid_values(kwargs, message):
     with pytest.raises(ToolInputError, match=message):
-        positional_encoding_demo(ctx, **kwargs)
+        TOOL.validate(kwargs)
+
+
+def test_case_and_accents_do_not_make_different_words():
+    args = TOOL.validate({"sentences": [" The café ", "cafe the"]})  # MiniLM is uncased and drops accents
+    assert args.sentences == ["The café", "cafe the"]
+
+
+@pytest.mark.parametrize(
+    ("sentences", "message"),
+    [
+        (["word " * 150 + "end", "end " + "word " * 150], "at most 128 tokens"),
+        # the same words, but MiniLM reads '5€' as 5 + ##€ and '€b' as € + ##b
+        (["5€ a b", "a 5 €b"], "tokenizer does not read"),
+    ],
+)
+def test_what_only_the_tokenizer_knows_is_refused_by_the_tool(ctx, sentences, message):
+    TOOL.validate({"sentences": sentences})  # the words are fine
+    with pytest.raises(ToolInputError, match=message):
+        TOOL.call(ctx, {"sentences": sentences})
 
 
 def test_args_model_describes_every_parameter():

@@ -7,7 +7,7 @@ from png_checks import assert_readable_png
 
 from tools.base import ToolContext, ToolInputError
 from tools.notes_refs import notes_text
-from tools.training import TrainingDemoArgs, training_demo
+from tools.training import TOOL, TrainingDemoArgs, training_demo
 
 
 @pytest.fixture
@@ -76,22 +76,30 @@ def test_figure_and_citations(default):
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"dataset": "spirals"}, "valid datasets: xor, moons, circles"),
-        ({"epochs": 0}, r"epochs must be a whole number in 1\.\.5000, got 0"),
-        ({"epochs": 5001}, r"1\.\.5000"),
-        ({"lr": 0}, r"lr \(learning rate\) must be in \(0, 10\]"),
-        ({"lr": 11}, r"\(0, 10\]"),
-        ({"lr": -0.1}, r"\(0, 10\]"),
-        ({"hidden": []}, r"1\.\.4 hidden layers of 1\.\.256 neurons"),
-        ({"hidden": [0]}, r"1\.\.256 neurons"),
-        ({"hidden": [257]}, r"1\.\.256 neurons"),
-        ({"hidden": [8] * 5}, r"1\.\.4 hidden layers"),
-        ({"seed": -1}, "seed must be"),
+        ({"dataset": "spirals"}, r"dataset: must be 'xor', 'moons' or 'circles' \(got 'spirals'\)"),
+        ({"epochs": 0}, r"epochs: must be at least 1 \(got 0\)"),
+        ({"epochs": 5001}, r"epochs: must be at most 5000 \(got 5001\)"),
+        ({"epochs": 2.5}, r"epochs: must be a whole number \(got 2\.5\)"),
+        ({"lr": 0}, r"lr: must be more than 0 \(got 0\)"),
+        ({"lr": 11}, r"lr: must be at most 10 \(got 11\)"),
+        ({"lr": -0.1}, r"lr: must be more than 0 \(got -0\.1\)"),
+        ({"hidden": []}, r"hidden: must have at least 1 item \(got 0 items\)"),
+        ({"hidden": [0]}, r"hidden\[0\]: must be at least 1 \(got 0\)"),
+        ({"hidden": [8, 257]}, r"hidden\[1\]: must be at most 256 \(got 257\)"),
+        ({"hidden": [8] * 5}, r"hidden: must have at most 4 items \(got 5 items\)"),
+        ({"seed": -1}, r"seed: must be at least 0 \(got -1\)"),
+        ({"seed": 2**32}, r"seed: must be at most 4294967295"),
+        ({"epochs": 0, "lr": 0}, r"epochs: must be at least 1 \(got 0\); lr: must be more than 0"),
     ],
 )
 def test_bad_input_is_refused_with_the_valid_values(ctx, kwargs, message):
     with pytest.raises(ToolInputError, match=message):
-        training_demo(ctx, **kwargs)
+        TOOL.call(ctx, kwargs)
+
+
+def test_dataset_names_and_a_single_layer_size_are_read_leniently():
+    args = TOOL.validate({"dataset": " Moons", "hidden": 16})
+    assert args.dataset == "moons" and args.hidden == [16]
 
 
 def test_args_model_describes_every_parameter():

@@ -162,3 +162,110 @@ def test_word_count_ignores_citation_markers_and_not_covered_reads_meaning() -> 
     assert says_not_covered("Your notes don't cover the capital of France.")
     assert says_not_covered("This is not covered in the notes.")
     assert not says_not_covered("Positional encoding adds position values to embeddings [1].")
+
+
+def test_choose_turns_pick_by_number_or_label_and_may_expect(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "choose.yaml",
+        """\
+name: choose
+turns:
+  - say: neural network training
+    expect: {choices: true}
+  - choose: 2
+    expect: {tool: search_notes, choices: false}
+  - say: bark
+  - choose: Say it out loud
+""",
+    )
+    (dialogue,) = load_dialogues([path])
+    assert [t.kind for t in dialogue.turns] == ["say", "choose", "say", "choose"]
+    first, picked, _, by_label = dialogue.turns
+    assert first.expect is not None and first.expect.choices is True
+    assert picked.choose == 2 and picked.expect is not None and picked.expect.choices is False
+    assert by_label.choose == "Say it out loud"
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        ("0", "counts from 1"),
+        ("-1", "counts from 1"),
+        ("true", "number (1, 2, ...) or its label"),
+        ("1.5", "number (1, 2, ...) or its label"),
+        ("[1, 2]", "number (1, 2, ...) or its label"),
+        ("''", "must not be empty"),
+    ],
+)
+def test_choose_must_be_a_number_from_one_or_a_label(tmp_path: Path, value: str, words: str) -> None:
+    path = write(tmp_path, "bad.yaml", f"name: b\nturns:\n  - say: bark\n  - choose: {value}\n")
+    error = error_of(path)
+    assert (error.line, error.key) == (4, "turns[1].choose")
+    assert words in error.problem and "more problem" not in str(error)
+
+
+def test_choose_needs_an_earlier_reply_and_a_turn_of_its_own(tmp_path: Path) -> None:
+    first = error_of(write(tmp_path, "a/first.yaml", "name: f\nturns:\n  - choose: 1\n  - say: hi\n"))
+    assert first.line == 1  # a dialogue-wide rule: pydantic names no key, so the file's first line
+    assert "first turn cannot be choose" in first.problem
+    both = error_of(
+        write(tmp_path, "b/both.yaml", "name: x\nturns:\n  - say: hi\n  - {say: again, choose: 1}\n")
+    )
+    assert (both.line, both.key) == (4, "turns[1]")
+    assert "exactly one of say, choose, feedback, restart" in both.problem
+    rated = error_of(
+        write(
+            tmp_path,
+            "c/rated.yaml",
+            "name: r\nturns:\n  - say: hi\n  - feedback: {score: 1}\n    expect: {}\n",
+        )
+    )
+    assert "expect belongs to a say or choose turn" in rated.problem
+
+
+def test_choices_expectation_is_true_or_false(tmp_path: Path) -> None:
+    error = error_of(
+        write(tmp_path, "c.yaml", "name: c\nturns:\n  - say: hi\n    expect: {choices: maybe}\n")
+    )
+    assert (error.line, error.key) == (4, "turns[0].expect.choices") and "boolean" in error.problem
+
+
+def test_choices_check_says_what_was_offered() -> None:
+    from types import SimpleNamespace
+
+    from agent.evaluation.checks import check_reply
+    from agent.evaluation.dialogues import Expect
+    from agent.types import Choice, Reply
+
+    offered = [Choice("Explain it from my notes", "m1", "search_notes"), Choice("Say it out loud", "m2", "x")]
+    asking = Reply("r-1", "Pick one below.", choices=offered)
+    answering = Reply("r-2", "Bark is a speech model.")
+    assert check_reply(Expect(choices=True), asking, 0.1) == []
+    assert check_reply(Expect(choices=False), answering, 0.1) == []
+    (failure,) = check_reply(Expect(choices=False), asking, 0.1)
+    assert failure.key == "choices" and failure.actual == "1. Explain it from my notes; 2. Say it out loud"
+    (failure,) = check_reply(
+        Expect(choices=True), SimpleNamespace(**{**vars(answering), "choices": None}), 0.1
+    )
+    assert failure.expected == "a clarifying question with choices" and failure.actual == "no choices"
+
+
+def test_eval_schema_is_the_dialogue_models_json_schema_and_accepts_every_dialogue() -> None:
+    import json
+
+    import jsonschema
+    import yaml
+    from typer.testing import CliRunner
+
+    from agent.cli.main import app
+
+    result = CliRunner().invoke(app, ["eval", "--schema"])
+    assert result.exit_code == 0, result.output
+    schema = json.loads(result.stdout)
+    assert {"name", "turns"} <= set(schema["properties"])
+    folder = Path(__file__).resolve().parents[1] / "dialogues"
+    for path in sorted(folder.glob("*.yaml")):
+        jsonschema.validate(yaml.safe_load(path.read_text(encoding="utf-8")), schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"name": "x", "turns": [{"say": "hi", "shout": True}]}, schema)

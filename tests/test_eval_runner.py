@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import typer
+from clarifying import clarifying
 from typer.testing import CliRunner
 
 from agent.cli.evaluate import register
@@ -122,3 +123,94 @@ def test_each_dialogue_gets_a_fresh_home_that_is_removed_after(suite_dir: Path) 
     assert len(homes) == 2 and homes[0] != homes[1]
     assert not any(home.exists() for home in homes)
     assert [d.passed for d in suite.dialogues] == [True, False]
+
+
+# --- clarifying questions: choose turns ------------------------------------------------------------------
+
+
+def test_pick_choice_takes_a_number_or_a_label_and_says_why_not() -> None:
+    from agent.evaluation.runner import pick_choice
+    from agent.types import Choice
+
+    offered = [Choice("Explain it from my notes", "m1", "search_notes"), Choice("Say it out loud", "m2", "a")]
+    assert pick_choice(offered, 2) == (1, None)
+    assert pick_choice(offered, "say it out loud") == (1, None)
+    assert pick_choice(offered, "notes") == (0, None)  # the only label containing it
+    index, failure = pick_choice(offered, 3)
+    assert index is None and failure is not None and failure.key == "choose"
+    assert failure.actual == "only 2 offered: 1. Explain it from my notes; 2. Say it out loud"
+    _, failure = pick_choice(offered, "it")  # in both labels: which one is meant?
+    assert failure is not None and "2 choices match" in failure.actual
+    _, failure = pick_choice([], 1)
+    assert failure is not None and failure.actual == "a reply without choices"
+
+
+@pytest.fixture(scope="module")
+def clarified(shared_agent: Any) -> tuple[str, int, str]:
+    """A message the router asks about now, the number of a choice that names a tool, and that tool."""
+    tools = {d.name for d in shared_agent.declarations}
+    message, choices = clarifying(shared_agent)
+    number = next(i for i, c in enumerate(choices, 1) if c.intent in tools)
+    return message, number, choices[number - 1].intent
+
+
+@pytest.mark.slow
+def test_choose_runs_the_picked_intent_and_reports_what_it_cannot_pick(
+    clarified: tuple[str, int, str], tmp_path: Path
+) -> None:
+    from agent.evaluation.dialogues import load_dialogue_text
+    from agent.evaluation.report import render_html, to_dict
+
+    message, number, tool = clarified
+    picks = load_dialogue_text(
+        f"""\
+name: picks
+turns:
+  - say: {message}
+    expect: {{choices: true, no_citations: true}}
+  - choose: {number}
+    expect: {{tool: {tool}, choices: false}}
+  - choose: 1
+  - say: {message}
+    expect: {{choices: true}}
+  - choose: 3
+""",
+        tmp_path / "picks.yaml",
+    )
+    suite = run_dialogues([picks])
+    (result,) = suite.dialogues
+    asked, picked, again, learned, too_far = result.turns
+    assert asked.passed and asked.choices and len(asked.choices) == 2, asked
+    assert picked.passed, picked
+    assert picked.choice == f"{number}. {asked.choices[number - 1]['label']}"
+    assert picked.say == asked.choices[number - 1]["message"]
+    assert tool in [call["name"] for call in picked.tool_calls]
+    assert [f.key for f in again.failures] == ["choose"] and again.error is None
+    assert again.failures[0].actual == "a reply without choices"
+    # the pick taught the router: the same message is not asked about again, so `choose: 3` has nothing
+    assert [f.key for f in learned.failures] == ["choices"]
+    assert [f.key for f in too_far.failures] == ["choose"]
+    data = to_dict(suite)["dialogues"][0]["turns"][1]
+    assert data["kind"] == "choose" and data["choice"] == picked.choice and data["passed"]
+    assert "<i>picks</i>" in render_html(suite) and "choices offered:" in render_html(suite)
+
+
+@pytest.mark.slow
+def test_choose_past_the_offered_choices_fails_clearly(
+    clarified: tuple[str, int, str], tmp_path: Path
+) -> None:
+    from agent.evaluation.dialogues import load_dialogue_text
+
+    message, _, _ = clarified
+    text = f"name: too-far\nturns:\n  - say: {message}\n  - choose: 3\n  - choose: Nothing like this\n"
+    (result,) = run_dialogues([load_dialogue_text(text, tmp_path / "too-far.yaml")]).dialogues
+    _, three, unknown = result.turns
+    assert [str(f) for f in three.failures] == [
+        f"choose: expected choice 3; got only 2 offered: {_labels(result.turns[0].choices)}"
+    ]
+    assert unknown.failures and "no choice match" in unknown.failures[0].actual
+    assert not result.passed and result.error is None
+
+
+def _labels(choices: list[dict[str, Any]]) -> str:
+    return "; ".join(f"{n}. {c['label']}" for n, c in enumerate(choices, 1))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import pickle
 from collections.abc import Callable
 from pathlib import Path
@@ -19,7 +20,7 @@ from agent.feedback.learners import (
     to_blob,
 )
 from agent.feedback.store import FeedbackStore
-from agent.feedback.style import AnswerStyle, count_sentences
+from knowledge.answer import AnswerStyle, answer_sentences
 from knowledge.types import Chunk, ScoredChunk
 
 FIVE_SENTENCES = "Attention mixes tokens. Each query scores keys. Scores pass a softmax. Values are averaged. Heads run in parallel."
@@ -67,7 +68,7 @@ def test_one_too_long_cuts_the_next_answer_to_at_most_60_percent() -> None:
     state = learner.new_state()
     served = learner.style(state)
     assert served == AnswerStyle("detailed", 5, False)
-    assert count_sentences(FIVE_SENTENCES) == 5
+    assert len(answer_sentences(FIVE_SENTENCES)) == 5
 
     learner.update(state, served, -1, "too long", FIVE_SENTENCES)
     after = learner.style(state)
@@ -148,6 +149,43 @@ def test_style_state_survives_pickling() -> None:
     assert learner.p_detailed(restored) == pytest.approx(learner.p_detailed(state))
 
 
+def test_the_learner_counts_sentences_as_the_composer_built_them() -> None:
+    # Citation markers are not sentences and "e.g. words" does not end one: three were served, so
+    # "too long" asks for one (counting the six pieces between full stops would have allowed two).
+    reply = "Attention mixes tokens, e.g. words. Each query scores keys. [1] Values are averaged. [2]"
+    assert answer_sentences(reply) == [
+        "Attention mixes tokens, e.g. words.",
+        "Each query scores keys.",
+        "Values are averaged.",
+    ]
+    learner = StyleLearner()
+    state = learner.new_state()
+    learner.update(state, learner.style(state), -1, "too long", reply)
+    assert learner.style(state) == AnswerStyle("brief", 1, False)
+
+
+@pytest.mark.parametrize("detail", ["brief", "detailed"])
+def test_composer_tools_and_learner_share_one_meaning_of_each_detail(detail: str) -> None:
+    from agent.feedback import AnswerStyle as Exported
+
+    learner = StyleLearner(detail)
+    assert Exported is AnswerStyle
+    assert learner.style(learner.new_state()) == AnswerStyle.named(detail)
+
+
+def test_a_stored_style_reads_back_whatever_form_it_was_kept_in() -> None:
+    style = AnswerStyle("brief", 3, True)
+    for stored in (style, style.to_json(), json.loads(style.to_json())):
+        assert AnswerStyle.from_value(stored) == style
+    assert AnswerStyle.from_value("brief") == AnswerStyle.named("brief")
+    assert AnswerStyle.from_value({"detail": "brief"}) == AnswerStyle.named("brief")
+    for unreadable in (None, "", "{not json", "verbose"):
+        assert AnswerStyle.from_value(unreadable) == AnswerStyle.named("detailed")
+    assert style.describe() == "brief (up to 3 sentences, with examples)"
+    with pytest.raises(ValueError, match="style must be 'brief' or 'detailed', got 'long'"):
+        AnswerStyle.named("long")
+
+
 # -- retrieval preferences --------------------------------------------------------------------
 
 
@@ -194,18 +232,21 @@ def _record(reply_id: str, user: str = "alice"):
 # -- routing corrections ------------------------------------------------------------------------
 
 
-def test_route_corrector_finds_the_wanted_tool_by_keywords() -> None:
-    routes = RouteCorrector()
+TOOL_NAMES = ["attention_demo", "positional_encoding_demo", "hub_lookup", "search_notes"]
+
+
+def test_route_corrector_finds_a_tool_named_outright() -> None:
+    routes = RouteCorrector(TOOL_NAMES)
     assert (
-        routes.wanted_tool("no, I wanted the attention picture", ["positional_encoding_demo"])
+        routes.wanted_tool("no, I wanted the attention_demo", ["positional_encoding_demo"])
         == "attention_demo"
     )
-    assert routes.wanted_tool("wrong tool, show the positional encoding", ["attention_demo"]) == (
+    assert routes.wanted_tool("wrong tool, run the positional encoding demo", ["attention_demo"]) == (
         "positional_encoding_demo"
     )
     # Not a routing complaint, or the tool that ran is the one named: nothing to learn.
     assert routes.wanted_tool("too long", ["attention_demo"]) is None
-    assert routes.wanted_tool("no, I wanted the attention picture", ["attention_demo"]) is None
+    assert routes.wanted_tool("no, I wanted the attention demo", ["attention_demo"]) is None
     assert routes.wanted_tool(None, []) is None
 
 
@@ -216,19 +257,19 @@ def test_route_corrector_prefers_the_routers_classifier() -> None:
         seen.append(text)
         return "hub_lookup"
 
-    routes = RouteCorrector(classify)
+    routes = RouteCorrector(TOOL_NAMES, classify)
     assert routes.wanted_tool("no, I meant look that model up", ["search_notes"]) == "hub_lookup"
     assert seen == ["no, I meant look that model up"]
-    abstaining = RouteCorrector(lambda text: None)
-    assert abstaining.wanted_tool("I wanted the attention map instead", []) == "attention_demo"
+    abstaining = RouteCorrector(TOOL_NAMES, lambda text: None)
+    assert abstaining.wanted_tool("I wanted the attention demo instead", []) == "attention_demo"
 
 
 def test_route_corrector_does_not_invent_routes_from_content_or_style_complaints() -> None:
-    eager = RouteCorrector(lambda text: "search_notes")  # a classifier always has some best guess
+    eager = RouteCorrector(TOOL_NAMES, lambda text: "search_notes")  # a classifier always has some best guess
     assert eager.wanted_tool("No, that's wrong: it divides by sqrt(d_k)", []) is None
     assert eager.wanted_tool("too long, I wanted it shorter", ["search_notes"]) is None
     assert eager.wanted_tool("too long, I wanted it shorter", []) is None
-    assert eager.wanted_tool("No, show me the attention map", ["search_notes"]) == "attention_demo"
+    assert eager.wanted_tool("No, show me the attention demo", ["search_notes"]) == "attention_demo"
 
 
 # -- corrections memory -------------------------------------------------------------------------

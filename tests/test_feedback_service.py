@@ -13,6 +13,7 @@ import pytest
 
 from agent.feedback import GLOBAL_USER, AnswerStyle, FeedbackEvent, FeedbackService
 from knowledge.types import Chunk, ScoredChunk
+from tools.registry import discover
 
 FIVE = (
     "Positional encoding adds position. It uses sines. And cosines. At many frequencies. So order is known."
@@ -38,7 +39,10 @@ def routes() -> list[tuple[str, str, str]]:
 @pytest.fixture
 def service(tmp_path: Path, embed, routes) -> FeedbackService:
     svc = FeedbackService(
-        tmp_path, embed=embed, learn_route=lambda q, tool, user: routes.append((q, tool, user))
+        tmp_path,
+        embed=embed,
+        tool_names=[d.name for d in discover()],
+        learn_route=lambda q, tool, user: routes.append((q, tool, user)),
     )
     yield svc
     svc.close()
@@ -74,6 +78,13 @@ def test_scores_other_than_plus_or_minus_one_are_refused(service: FeedbackServic
     with pytest.raises(ValueError, match=r"score must be \+1 \(good\) or -1 \(bad\)"):
         service.feedback("r1", score)
     assert _table_counts(service) == {"events": 0, "corrections": 0, "chunk_prefs": 0, "learner_state": 0}
+
+
+@pytest.mark.parametrize("user", ["", "   ", "a\x07b", "tab\there", "x" * 201, 7])
+def test_bad_user_names_are_refused_with_the_rule_and_nothing_is_stored(service, user) -> None:
+    with pytest.raises(ValueError, match=r"user must be 1\.\.200 printable characters"):
+        _remember(service, "r1", user=user)
+    assert service.store.get_reply("r1") is None
 
 
 def test_unknown_reply_long_comment_and_empty_correction_are_refused_without_writes(service) -> None:

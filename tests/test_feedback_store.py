@@ -15,6 +15,7 @@ import pytest
 
 from agent.feedback.records import ReplyRecord
 from agent.feedback.store import MIGRATIONS, FeedbackStore
+from agent.types import Artifact, Citation
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -52,6 +53,45 @@ def test_old_file_is_migrated_in_order_and_keeps_its_rows(tmp_path: Path) -> Non
     FeedbackStore(path)
     versions = [r[0] for r in store._conn().execute("SELECT version FROM schema_version ORDER BY version")]
     assert versions == list(range(1, len(MIGRATIONS) + 1))
+
+
+def test_replies_keep_their_sources_and_figures_and_older_rows_read_as_having_none(tmp_path: Path) -> None:
+    path = tmp_path / "fb.sqlite3"
+    old = sqlite3.connect(path)
+    old.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied TEXT NOT NULL)")
+    for version, migration in enumerate(MIGRATIONS[:4], start=1):  # a data home from before _m005
+        migration(old)
+        old.execute("INSERT INTO schema_version VALUES (?, 'then')", (version,))
+    old.execute(
+        "INSERT INTO replies VALUES ('r0', 'alice', 's1', 'q', 't', '{}', 1, '[]', '[]', 'then', '[]')"
+    )
+    old.commit()
+    old.close()
+
+    store = FeedbackStore(path)
+    before = store.get_reply("r0")
+    assert before is not None and (before.citations, before.artifacts) == ([], [])
+    citation = Citation("Transformers > Attention", "study-notes.md", 3, 20, "Attention weighs tokens", "c1")
+    figure = Artifact("image", tmp_path / "artifacts" / "heatmap.png", "heatmap")
+    store.add_reply(
+        ReplyRecord(
+            "r1",
+            "alice",
+            "s1",
+            "What is attention?",
+            "Attention weighs tokens [1].",
+            "{}",
+            4,
+            tool_calls=[{"name": "attention_demo", "args": {"sentence": "The cat"}, "ok": True}],
+            citations=[citation.to_dict()],
+            artifacts=[figure.to_dict()],
+        )
+    )
+    record = store.get_reply("r1")
+    assert record is not None
+    reply = record.to_reply()
+    assert (reply.id, reply.citations, reply.artifacts) == ("r1", [citation], [figure])
+    assert [(t.name, t.args) for t in reply.tool_calls] == [("attention_demo", {"sentence": "The cat"})]
 
 
 def test_a_sessions_replies_and_latest_scores_are_listed_in_order(tmp_path: Path) -> None:

@@ -18,9 +18,9 @@ from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
 from agent.evaluation.dialogues import DialogueError, load_dialogue, load_dialogue_text
-from agent.toolset import SPECS
 from knowledge.loader import DocumentError, chunk_text, read_document
 from tools.base import ToolInputError
+from tools.registry import discover
 
 FUZZ = settings(deadline=None, max_examples=60, suppress_health_check=list(HealthCheck))
 FUZZ_SLOW = settings(deadline=None, max_examples=12, suppress_health_check=list(HealthCheck))
@@ -87,10 +87,10 @@ def test_odd_user_names_are_refused_with_value_error_only(shared_agent: Any, use
 
 
 def _schemas() -> list[tuple[str, type[BaseModel]]]:
-    return [(spec.name, spec.load()[1]) for spec in SPECS]
+    return [(declaration.name, declaration.args) for declaration in discover()]
 
 
-@pytest.mark.parametrize(("name", "schema"), _schemas(), ids=[s.name for s in SPECS])
+@pytest.mark.parametrize(("name", "schema"), _schemas(), ids=[name for name, _ in _schemas()])
 @FUZZ
 @given(data=st.data())
 def test_tool_argument_validation_raises_only_validation_errors(

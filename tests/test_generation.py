@@ -8,7 +8,7 @@ import pytest
 from conftest_hub import build_tiny_gpt2, put_in_cache
 
 from tools.base import ToolContext, ToolInputError, ToolUnavailable
-from tools.generation import GenerateTextArgs, generate_text, generate_text_tool
+from tools.generation import TOOL, GenerateTextArgs, generate_text, generate_text_tool
 
 
 @pytest.fixture(scope="module")
@@ -112,20 +112,31 @@ def test_seeded_sampling_is_repeatable() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"max_new_tokens": 0}, "max_new_tokens must be 1..1024"),
-        ({"max_new_tokens": 1025}, "max_new_tokens must be 1..1024"),
-        ({"max_new_tokens": -5}, "max_new_tokens must be 1..1024"),
-        ({"max_new_tokens": True}, "max_new_tokens must be an integer"),
-        ({"temperature": -0.1}, "temperature must be 0..2"),
-        ({"temperature": 2.5}, "temperature must be 0..2"),
-        ({"top_p": 0.0}, r"top_p must be in \(0, 1\]"),
-        ({"top_p": 1.5}, r"top_p must be in \(0, 1\]"),
-        ({"seed": -1}, "seed must be"),
+        ({"max_new_tokens": 0}, r"max_new_tokens: must be at least 1 \(got 0\)"),
+        ({"max_new_tokens": 1025}, r"max_new_tokens: must be at most 1024 \(got 1025\)"),
+        ({"max_new_tokens": -5}, r"max_new_tokens: must be at least 1 \(got -5\)"),
+        ({"max_new_tokens": 1.5}, r"max_new_tokens: must be a whole number \(got 1\.5\)"),
+        ({"max_new_tokens": "many"}, r"max_new_tokens: must be a whole number \(got 'many'\)"),
+        ({"temperature": -0.1}, r"temperature: must be at least 0 \(got -0\.1\)"),
+        ({"temperature": 2.5}, r"temperature: must be at most 2 \(got 2\.5\)"),
+        ({"top_p": 0.0}, r"top_p: must be more than 0 \(got 0\.0\)"),
+        ({"top_p": 1.5}, r"top_p: must be at most 1 \(got 1\.5\)"),
+        ({"seed": -1}, r"seed: must be at least 0 \(got -1\)"),
+        ({"prompt": "   "}, "prompt: is empty"),
+        ({"prompt": "x" * 20_001}, r"prompt: must have at most 20000 characters \(got 20001 characters\)"),
     ],
 )
-def test_out_of_range_settings_are_refused(kwargs: dict, message: str) -> None:
+def test_out_of_range_settings_are_refused(kwargs: dict, message: str, tmp_path: Path) -> None:
+    args = {"prompt": "hi", **kwargs}
     with pytest.raises(ToolInputError, match=message):
-        generate_text("hi", **kwargs)
+        TOOL.call(ToolContext(home=tmp_path), args)
+    with pytest.raises(ToolInputError, match=message):  # the library call checks with the same model
+        generate_text(**args)
+
+
+def test_the_turn_token_cap_is_checked_by_the_tool(tmp_path: Path) -> None:
+    with pytest.raises(ToolInputError, match="max_new_tokens must be at most 64, got 100"):
+        TOOL.call(ToolContext(home=tmp_path, max_new_tokens=64), {"prompt": "hi", "max_new_tokens": 100})
 
 
 @pytest.mark.parametrize(
@@ -140,7 +151,7 @@ def test_bad_model_ids_are_refused_before_loading(model: str) -> None:
 def test_prompt_longer_than_the_context_is_refused_with_the_limit() -> None:
     with pytest.raises(ToolInputError, match="context of .* is 4096 tokens"):
         generate_text("7 " * 9000, max_new_tokens=10)
-    with pytest.raises(ToolInputError, match="empty"):
+    with pytest.raises(ToolInputError, match="prompt: is empty"):
         generate_text("   ")
 
 

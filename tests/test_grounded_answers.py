@@ -9,11 +9,13 @@ import pytest
 import yaml
 
 from agent import Agent
-from knowledge.answer import AnswerStyle, split_sentences, support
+from knowledge.answer import AnswerStyle, answer_sentences, support
+from knowledge.embeddings import embed
 from knowledge.loader import plain_text
 
 QA = yaml.safe_load((Path(__file__).parent / "data" / "qa.yaml").read_text(encoding="utf-8"))
-NOT_COVERED = "notes do not cover"
+# A refusal says the notes do not cover the question, or names the concept they do not mention.
+REFUSED = re.compile(r"notes do not (?:cover|mention)")
 
 
 def test_the_qa_set_covers_every_section(notes_text: str) -> None:
@@ -55,7 +57,7 @@ def test_out_of_scope_questions_are_refused_plainly_without_citations(shared_age
     answered = []
     for i, question in enumerate(QA["out_of_scope"]):
         reply = shared_agent.chat(question, user="oos", session=f"oos-{i}")
-        if NOT_COVERED not in reply.text or reply.citations:
+        if not REFUSED.search(reply.text) or reply.citations:
             answered.append((question, reply.text[:80]))
     assert len(answered) / len(QA["out_of_scope"]) < 0.10, answered
 
@@ -64,7 +66,7 @@ def test_in_scope_questions_are_rarely_refused(shared_agent: Agent) -> None:
     refused = [
         item["question"]
         for i, item in enumerate(QA["in_scope"])
-        if NOT_COVERED in shared_agent.chat(item["question"], user="qa2", session=f"r-{i}").text
+        if REFUSED.search(shared_agent.chat(item["question"], user="qa2", session=f"r-{i}").text)
     ]
     assert len(refused) / len(QA["in_scope"]) < 0.05, refused
 
@@ -72,10 +74,10 @@ def test_in_scope_questions_are_rarely_refused(shared_agent: Agent) -> None:
 def test_every_answer_sentence_is_supported_by_its_citations(shared_agent: Agent) -> None:
     for i, item in enumerate(QA["in_scope"][:20]):
         reply = shared_agent.chat(item["question"], user="faith", session=f"f-{i}")
-        if NOT_COVERED in reply.text:
+        if REFUSED.search(reply.text):
             continue  # refusals cite nothing; their rate is tested above
         quotes = [plain_text(c.quote) for c in reply.citations]
-        for sentence in split_sentences(re.sub(r"\s*\[\d+\]", "", reply.text)):
+        for sentence in answer_sentences(reply.text):
             assert any(sentence in " ".join(q.split()) for q in quotes), (sentence, quotes)
 
 
@@ -134,13 +136,13 @@ def test_a_capable_models_answer_keeps_only_supported_sentences_and_labels_gener
     answer = (
         "GPT-2 was trained on WebText, publicly available web pages. It was also trained on GPT-4 chat logs."
     )
-    grounded = ground_model_answer(answer, [cited])
+    grounded = ground_model_answer(answer, [cited], embed)
     assert "WebText" in grounded and "GPT-4" not in grounded
-    assert ground_model_answer("Completely unrelated claims about volcanoes.", [cited]) == cited.text
+    assert ground_model_answer("Completely unrelated claims about volcanoes.", [cited], embed) == cited.text
 
     uncovered = ToolResult(NOT_COVERED, data={"in_scope": False})
-    labelled = ground_model_answer("Paris is the capital of France.", [uncovered])
+    labelled = ground_model_answer("Paris is the capital of France.", [uncovered], embed)
     assert (
         labelled.startswith(NOT_COVERED) and f"{GENERAL_KNOWLEDGE}Paris is the capital of France." in labelled
     )
-    assert ground_model_answer(NOT_COVERED, [uncovered]) == NOT_COVERED
+    assert ground_model_answer(NOT_COVERED, [uncovered], embed) == NOT_COVERED

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from conftest_hub import HubServer, hub_server_fixture, put_in_cache
 
+from tools import hub_env
 from tools.base import ToolContext, ToolInputError, ToolUnavailable
-from tools.hub import HubLookupArgs, NoSuchModel, hub_lookup
+from tools.hub import TOOL, HubLookupArgs, NoSuchModel, hub_lookup
 from tools.hub_ids import check_model_id, load_snapshot, resolve_model_id, snapshot_record
 from tools.notes_refs import notes_text
 
@@ -92,20 +93,48 @@ def test_unknown_well_formed_ids_pass_through_for_the_live_hub() -> None:
 @pytest.mark.parametrize(
     ("bad", "reason"),
     [
-        ("../etc/passwd", "'..'"),
-        ("https://huggingface.co/gpt2", "URL"),
-        ("a/b/c", "at most one '/'"),
+        ("../etc/passwd", "file paths"),
         ("/tmp/model", "file paths"),
-        ("x" * 97, "96"),
-        ("gpt2; rm -rf", "not a valid"),
+        ("https://huggingface.co/gpt2", "URL"),
+        ("http://example.com/x", "URL"),
+        ("www.example.com", "URL"),
+        ("x" * 97, "97 characters, the most is 96"),
         ("", "empty"),
-        ("-leading-dash", "not a valid"),
+        # The Hub's own rule (huggingface_hub.utils.validate_repo_id) refuses these:
+        ("foo--bar", "not a valid model id: 'foo--bar'"),
+        ("org/x.git", "not a valid model id: 'org/x.git'"),
+        ("a/b/c", "not a valid model id: 'a/b/c'"),
+        ("..", "not a valid model id: '..'"),
+        ("gpt2; rm -rf", "not a valid model id"),
+        ("-leading-dash", "not a valid model id"),
+        ("trailing.", "not a valid model id"),
     ],
 )
 def test_bad_ids_are_refused_with_the_rule(bad: str, reason: str) -> None:
     with pytest.raises(ToolInputError, match="model id") as info:
         check_model_id(bad)
-    assert reason in str(info.value)
+    message = str(info.value)
+    assert reason in message
+    # Every refusal says what is allowed, including the rules the Hub adds to the character set.
+    assert "NAME or OWNER/NAME" in message and "'--'" in message and "'.git'" in message
+
+
+def test_ids_that_passed_before_but_fail_at_the_hub_are_refused_before_any_fetch(
+    online: HubServer, ctx: ToolContext
+) -> None:
+    for bad in ("foo--bar", "org/x.git"):
+        with pytest.raises(ToolInputError, match="not a valid model id"):
+            hub_lookup(ctx, model_id=bad)
+    assert online.requests == []
+
+
+@pytest.mark.parametrize(
+    "good",
+    ["gpt2", "suno/bark", "EleutherAI/gpt-neo-1.3B", "openai-community/gpt2", "a_b.c-d/E_f.1", "x" * 96],
+)
+def test_valid_ids_pass_unchanged(good: str) -> None:
+    assert check_model_id(good) == good
+    assert check_model_id(f"  {good}\n") == good
 
 
 def test_snapshot_covers_the_notes_models_and_is_dated() -> None:
@@ -251,6 +280,49 @@ def test_offline_unknown_model_is_unavailable_not_invented(offline: Path, ctx: T
         hub_lookup(ctx, model_id="someone/brand-new-model")
 
 
+def test_the_cache_is_scanned_once_and_again_only_when_a_model_arrives(
+    offline: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import huggingface_hub
+
+    real_scan = huggingface_hub.scan_cache_dir
+    scans: list[Path] = []
+
+    def counting_scan(folder: Path) -> object:
+        scans.append(Path(folder))
+        return real_scan(folder)
+
+    monkeypatch.setattr(huggingface_hub, "scan_cache_dir", counting_scan)
+    hub_env.forget_cache_scan()
+
+    for _ in range(5):
+        assert set(hub_env.cached_repos()) == {"openai-community/gpt2"}
+    assert scans == [offline]
+
+    # Another model downloaded (``hf download`` in another terminal): one new scan, then none.
+    extra = tmp_path / "bark-files"
+    extra.mkdir()
+    (extra / "config.json").write_text('{"model_type": "bark"}')
+    put_in_cache(offline, "suno/bark", extra)
+    for _ in range(3):
+        assert set(hub_env.cached_repos()) == {"openai-community/gpt2", "suno/bark"}
+    assert len(scans) == 2
+
+    # A new file in a model already cached is seen too.
+    more = tmp_path / "gpt2-more"
+    more.mkdir()
+    (more / "generation_config.json").write_text("{}")
+    put_in_cache(offline, "openai-community/gpt2", more)
+    assert hub_env.cached_repos()["openai-community/gpt2"].nb_files == 3
+    assert hub_env.cached_repos()["openai-community/gpt2"].nb_files == 3
+    assert len(scans) == 3
+
+    # A folder that is not there is not scanned at all.
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "no-cache-here"))
+    assert hub_env.cached_repos() == {}
+    assert len(scans) == 3
+
+
 def test_bad_id_fetches_nothing(online: HubServer, ctx: ToolContext) -> None:
     with pytest.raises(ToolInputError):
         hub_lookup(ctx, model_id="https://evil.example/model")
@@ -260,8 +332,20 @@ def test_bad_id_fetches_nothing(online: HubServer, ctx: ToolContext) -> None:
 
 
 def test_exactly_one_mode_is_required(ctx: ToolContext) -> None:
-    with pytest.raises(ToolInputError, match="exactly one"):
-        hub_lookup(ctx, model_id="gpt2", query="bark")
+    with pytest.raises(ToolInputError, match="exactly one of model_id, query, compare; got model_id, query"):
+        TOOL.call(ctx, {"model_id": "gpt2", "query": "bark"})
+    with pytest.raises(ToolInputError, match="exactly one of model_id, query, compare; got none"):
+        TOOL.call(ctx, {})
+    with pytest.raises(ToolInputError, match=r"compare: must have at least 2 items \(got 1 item\)"):
+        TOOL.call(ctx, {"compare": ["gpt2"]})
+    with pytest.raises(ToolInputError, match=r"compare: must have at most 6 items \(got 7 items\)"):
+        TOOL.call(ctx, {"compare": ["gpt2"] * 7})
+    with pytest.raises(ToolInputError, match="query: is empty"):
+        TOOL.call(ctx, {"query": "   "})
+    with pytest.raises(
+        ToolInputError, match=r"query: must have at most 100 characters \(got 101 characters\)"
+    ):
+        TOOL.call(ctx, {"query": "x" * 101})
     with pytest.raises(ValueError):
         HubLookupArgs()
     with pytest.raises(ValueError):

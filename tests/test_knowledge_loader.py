@@ -46,6 +46,15 @@ def test_headings_inside_code_fences_are_not_sections() -> None:
     assert {c.section for c in chunks} == {"Top", "Top > Sub"}
 
 
+def test_demo_citations_name_the_section_the_chunk_has(notes_text: str) -> None:
+    from tools.notes_refs import cite_notes
+
+    for chunk in chunk_text(notes_text, "study-notes.md"):
+        citation = cite_notes(chunk.section, chunk.text[:40])
+        assert citation.section == chunk.section
+        assert chunk.start <= citation.start < chunk.end
+
+
 def test_long_paragraphs_are_split_at_sentences_with_exact_offsets() -> None:
     sentence = "Attention relates every token to every other token in the sentence. "
     text = "# Long\n" + sentence * 60

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
+from langchain_core.tools import ToolException
 
 from agent.settings import load_settings
 
@@ -55,16 +56,15 @@ def test_the_agent_applies_its_upload_limit(shared_agent: Any) -> None:
 def test_tool_token_requests_above_the_setting_are_refused_with_the_cap(
     shared_agent: Any, tmp_path: Path
 ) -> None:
-    from agent.toolset import Turn, build_tools, current_turn
-    from knowledge.answer import AnswerStyle
+    from agent.toolset import call_tool
     from tools.base import ToolContext
 
-    (tool,) = build_tools(shared_agent.knowledge, 30, names=["generate_text"])
-    token = current_turn.set(Turn(ToolContext(tmp_path), AnswerStyle(), max_new_tokens=8))
-    try:
-        message = tool.invoke({"prompt": "Say hello.", "max_new_tokens": 50})
-    finally:
-        current_turn.reset(token)
+    (generate,) = [d for d in shared_agent.declarations if d.name == "generate_text"]
+    with pytest.raises(ToolException) as refused:
+        call_tool(
+            generate, ToolContext(tmp_path, max_new_tokens=8), {"prompt": "Hi.", "max_new_tokens": 50}, 30
+        )
+    message = str(refused.value)
     assert "max_new_tokens must be at most 8, got 50" in str(message)
 
 

@@ -47,7 +47,7 @@ def test_twenty_users_through_the_python_api_stay_apart(load_agent: Agent) -> No
     # Even users asked for shorter answers, odd users liked detailed ones: neither taught the other.
     for log in logs:
         expected = "brief" if log.index % 2 == 0 else "detailed"
-        assert load_agent.style(log.user).detail == expected, log.user
+        assert load_agent.style_for(log.user).detail == expected, log.user
         assert log.styles[0] == "detailed"  # everyone started from the default
 
 

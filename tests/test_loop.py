@@ -36,7 +36,7 @@ def test_unknown_tools_and_bad_arguments_become_tool_errors(tmp_path: Path) -> N
     from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 
     from agent.toolset import build_tools
-    from knowledge.notes import NotesKnowledge
+    from tools.registry import discover
 
     class Scripted(GenericFakeChatModel):
         def bind_tools(self, tools, **kwargs):  # noqa: ANN001, ANN003, ANN201
@@ -49,9 +49,7 @@ def test_unknown_tools_and_bad_arguments_become_tool_errors(tmp_path: Path) -> N
             AIMessage("done"),
         ]
     )
-    tools = build_tools(
-        NotesKnowledge(tmp_path / "h", index_bundled=False), timeout_s=30, names=["training_demo"]
-    )
+    tools = build_tools([d for d in discover() if d.name == "training_demo"], timeout_s=30)
     graph = create_agent(Scripted(messages=script), tools=tools)
     messages = graph.invoke({"messages": [HumanMessage("go")]})["messages"]
     errors = [m for m in messages if isinstance(m, ToolMessage)]
@@ -64,21 +62,33 @@ def test_unknown_tools_and_bad_arguments_become_tool_errors(tmp_path: Path) -> N
 def test_a_slow_tool_is_reported_as_over_its_time_limit(tmp_path: Path) -> None:
     import threading
 
-    from agent.toolset import Turn, _run_with_limit, current_turn
-    from tools.base import ToolContext
+    from pydantic import BaseModel
+
+    from agent.toolset import call_tool
+    from tools.base import ToolContext, ToolResult
+    from tools.registry import Example, ToolDeclaration
+
+    class NoArgs(BaseModel):
+        pass
 
     release = threading.Event()
-    token = current_turn.set(Turn(ToolContext(tmp_path), style=None))  # type: ignore[arg-type]
+    slow = ToolDeclaration(
+        name="slow_tool",
+        description="Waits.",
+        args=NoArgs,
+        run=lambda ctx, args: ToolResult(text=str(release.wait(30))),
+        examples=(Example("wait"),),
+        extract=lambda text: {},
+        offer="Wait",
+    )
     try:
-        try:
-            _run_with_limit(lambda: release.wait(30), 0.05, "slow_tool")
-        except Exception as exc:
-            message = str(exc)
-        else:
-            message = ""
+        call_tool(slow, ToolContext(tmp_path), {}, 0.05)
+    except Exception as exc:
+        message = str(exc)
+    else:
+        message = ""
     finally:
         release.set()
-        current_turn.reset(token)
     assert "slow_tool exceeded its time limit of 0.05 s" in message
 
 

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 from conftest_hub import build_tiny_stable_diffusion, build_tiny_vits, put_in_cache
 
-from tools import media
+from tools import image, speech
 from tools.base import ToolContext, ToolInputError, ToolUnavailable
-from tools.media import GenerateAudioArgs, GenerateImageArgs, generate_audio, generate_image
+from tools.image import GenerateImageArgs, generate_image
+from tools.speech import GenerateAudioArgs, generate_audio
 
 
 @pytest.fixture(scope="module")
@@ -80,30 +81,30 @@ def test_missing_diffusers_points_at_the_media_extra(
     tiny_sd: Path, ctx: ToolContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setitem(sys.modules, "diffusers", None)  # import diffusers -> ImportError
-    media._diffusion_pipeline.cache_clear()
+    image._diffusion_pipeline.cache_clear()
     try:
         with pytest.raises(ToolUnavailable, match=r"pip install attentive-agent\[media\]"):
             generate_image(ctx, "a cat", model=str(tiny_sd), steps=1)
     finally:
-        media._diffusion_pipeline.cache_clear()
+        image._diffusion_pipeline.cache_clear()
 
 
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"steps": 0}, "steps must be 1..100"),
-        ({"steps": 101}, "steps must be 1..100"),
-        ({"prompt": "x" * 1001}, "the most is 1000"),
-        ({"prompt": " "}, "empty"),
+        ({"steps": 0}, r"steps: must be at least 1 \(got 0\)"),
+        ({"steps": 101}, r"steps: must be at most 100 \(got 101\)"),
+        ({"prompt": "x" * 1001}, r"prompt: must have at most 1000 characters \(got 1001 characters\)"),
+        ({"prompt": " "}, "prompt: is empty"),
         ({"model": "https://example.com/sd"}, "URLs"),
         ({"model": "a/b/c"}, "at most one"),
-        ({"seed": -3}, "seed must be"),
+        ({"seed": -3}, r"seed: must be at least 0 \(got -3\)"),
     ],
 )
 def test_image_caps_are_refused(kwargs: dict, message: str, ctx: ToolContext) -> None:
     args = {"prompt": "a cat", **kwargs}
     with pytest.raises(ToolInputError, match=message):
-        generate_image(ctx, **args)
+        image.TOOL.call(ctx, args)
 
 
 def test_audio_is_a_real_wav_with_the_reported_samples(tiny_tts: Path, ctx: ToolContext) -> None:
@@ -136,10 +137,15 @@ def test_audio_from_a_cached_id_and_missing_weights(tiny_tts: Path, cache: Path,
 
 
 def test_audio_caps_and_args_models(ctx: ToolContext) -> None:
-    with pytest.raises(ToolInputError, match="the most is 500"):
-        generate_audio(ctx, "a" * 501)
+    with pytest.raises(
+        ToolInputError, match=r"text: must have at most 500 characters \(got 501 characters\)"
+    ):
+        speech.TOOL.call(ctx, {"text": "a" * 501})
+    with pytest.raises(ToolInputError, match="text: is empty"):
+        speech.TOOL.call(ctx, {"text": "  "})
     with pytest.raises(ToolInputError, match="'..'"):
-        generate_audio(ctx, "hi", model="../voices")
+        speech.TOOL.call(ctx, {"text": "hi", "model": "../voices"})
+    assert speech.TOOL.validate({"text": "  hi "}).text == "hi"
     assert GenerateImageArgs(prompt="a cat").steps == 25
     with pytest.raises(ValueError):
         GenerateImageArgs(prompt="a cat", steps=500)

@@ -64,7 +64,7 @@ def test_embed_gives_the_same_rows_under_either_runtime(exported: Path) -> None:
 
 def test_an_unknown_runtime_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown embedding runtime"):
-        embeddings.configure("tensorflow")  # type: ignore[arg-type]
+        embeddings.Embedder("tensorflow")  # type: ignore[arg-type]
 
 
 @pytest.mark.slow
@@ -134,4 +134,4 @@ def test_prepare_command_names_both_prepared_folders(exported: Path) -> None:
     result = CliRunner().invoke(app, ["prepare", "--model-cache", str(default_model_cache())])
     assert result.exit_code == 0, result.output
     assert f"MiniLM (ONNX): {exported}" in result.output
-    assert f"SmolLM2 (transformers): {smollm2_folder()}" in result.output
+    assert f"SmolLM2 (transformers): {smollm2_folder(default_model_cache())}" in result.output

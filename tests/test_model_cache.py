@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from knowledge import model_cache
-from knowledge.model_cache import build_once, use_model_cache
+from knowledge.model_cache import build_once, default_model_cache
 
 
 @pytest.fixture
-def tmp_cache(tmp_path: Path) -> Iterator[Path]:
-    before = model_cache._configured
-    use_model_cache(tmp_path / "cache")
-    try:
-        yield tmp_path / "cache"
-    finally:
-        use_model_cache(before)
+def tmp_cache(tmp_path: Path) -> Path:
+    return tmp_path / "cache"
 
 
 def test_a_folder_is_built_once_and_then_reused(tmp_path: Path) -> None:
@@ -49,16 +42,27 @@ def test_a_failed_or_incomplete_build_leaves_nothing_behind(tmp_path: Path) -> N
     assert not folder.exists() and not list(folder.parent.glob(".build-*"))
 
 
-def test_the_cache_follows_the_setting_and_xdg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_default_cache_follows_xdg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    before = model_cache._configured
-    try:
-        use_model_cache(None)
-        assert model_cache.model_cache() == tmp_path / "xdg" / "attentive"
-        use_model_cache(tmp_path / "mine")
-        assert model_cache.model_cache() == tmp_path / "mine"
-    finally:
-        use_model_cache(before)
+    assert default_model_cache() == tmp_path / "xdg" / "attentive"
+
+
+def test_two_agents_in_one_process_keep_their_own_embedding_settings(tmp_path: Path) -> None:
+    """No module-level configuration: the second Agent does not change the first one's runtime or cache."""
+    import numpy as np
+
+    from agent import Agent
+    from agent.settings import load_settings
+    from knowledge.embeddings import OnnxMiniLM, SentenceTransformerMiniLM
+
+    onnx = Agent(settings=load_settings(home=tmp_path / "a"))
+    torch = Agent(settings=load_settings(home=tmp_path / "b", embedding_runtime="torch", n_threads=1))
+    assert isinstance(onnx.embedder.encoder, OnnxMiniLM)
+    assert isinstance(torch.embedder.encoder, SentenceTransformerMiniLM)
+    assert isinstance(onnx.embedder.encoder, OnnxMiniLM)  # still, after the second Agent started
+    text = "Two agents, one process."
+    assert np.allclose(onnx.embedder.encoder.encode([text]), torch.embedder.encoder.encode([text]), atol=1e-5)
+    assert onnx.settings.n_threads == 2 and torch.settings.n_threads == 1
 
 
 @pytest.mark.slow
@@ -69,9 +73,9 @@ def test_smollm2_converted_once_gives_the_gguf_models_logits(tmp_cache: Path) ->
     from knowledge.embedded_models import smollm2_gguf_path
     from tools.demo_models import smollm2_folder
 
-    folder = smollm2_folder()
+    folder = smollm2_folder(tmp_cache)
     assert folder.parent == tmp_cache and (folder / "model.safetensors").is_file()
-    assert smollm2_folder() == folder  # the second call finds it
+    assert smollm2_folder(tmp_cache) == folder  # the second call finds it
 
     gguf = smollm2_gguf_path()
     direct = AutoModelForCausalLM.from_pretrained(

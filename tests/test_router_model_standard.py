@@ -21,10 +21,11 @@ pytestmark = pytest.mark.slow
 
 @cache
 def _router() -> Any:
-    from agent.router import EmbeddingRouter
+    from agent.router import IntentRouter
     from knowledge.embeddings import embed
+    from tools.registry import discover
 
-    return EmbeddingRouter(embed)
+    return IntentRouter(embed, discover())
 
 
 @cache

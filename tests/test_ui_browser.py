@@ -15,6 +15,7 @@ from types import SimpleNamespace
 
 import httpx
 import pytest
+from clarifying import clarifying
 
 pytestmark = pytest.mark.slow
 
@@ -257,3 +258,44 @@ def test_new_conversation_starts_empty_and_keeps_the_user(page: object) -> None:
     page.reload()
     expect(page.locator("#answer-status")).to_contain_text("Ready.", timeout=60_000)
     expect(page.locator("#chat .user-row")).to_have_count(0)
+
+
+def test_a_clarifying_question_offers_buttons_and_a_click_answers_it(
+    page: object, server: SimpleNamespace, test_output: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    message, choices = clarifying(server.agent)
+    expect(page.locator("#choice-0")).to_be_hidden()
+    _ask(page, message)
+    buttons = [page.locator(f"#choice-{i}") for i in range(3)]
+    for button, choice in zip(buttons, choices, strict=False):
+        expect(button).to_be_visible()
+        expect(button).to_have_text(choice.label)
+    expect(buttons[2]).to_be_hidden()
+    _shot(page, test_output, "clarifying-choices")
+
+    answers = page.locator("#chat .bot-row").count()
+    buttons[0].click()
+    expect(page.locator("#chat .user-row").last).to_have_text(choices[0].message)
+    expect(page.locator("#chat .bot-row")).to_have_count(answers + 1, timeout=30_000)
+    status = page.locator("#answer-status")
+    expect(status).to_contain_text(re.compile("Answered|Failed"), timeout=ANSWER_TIMEOUT_MS)
+    expect(status).to_contain_text("Answered", timeout=1)
+    if choices[0].intent in {d.name for d in server.agent.declarations}:
+        expect(page.locator("#chat .bot-row").last).to_contain_text(choices[0].intent)  # its tool step
+    for button in buttons:
+        expect(button).to_be_hidden()
+    _shot(page, test_output, "clarifying-picked")
+
+
+def test_the_examples_show_each_tools_showcase(page: object, server: SimpleNamespace) -> None:
+    from playwright.sync_api import expect
+
+    examples = page.locator("#examples")
+    showcases = [d.showcase for d in server.agent.declarations]
+    for showcase in showcases:  # Gradio shortens long examples on their buttons
+        expect(examples.get_by_role("button", name=showcase[:40]).first).to_be_visible()
+    longest = max(showcases, key=len)
+    examples.get_by_role("button", name=longest[:40]).first.click()
+    expect(page.locator("#message textarea")).to_have_value(longest)

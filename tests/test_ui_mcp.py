@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from agent.ui.mcp_tools import MCP_TOOL_NAMES
+from tools.registry import discover
 
 pytestmark = pytest.mark.slow
 
@@ -43,7 +43,7 @@ async def _session_call(url: str, action: str, *args: object) -> object:
 async def test_mcp_lists_exactly_the_tools_with_typed_arguments(mcp_url: str) -> None:
     listed = await _session_call(mcp_url, "list_tools")
     tools = {tool.name: tool for tool in listed.tools}
-    assert set(tools) == set(MCP_TOOL_NAMES)  # no chat-page handler leaks out as a tool
+    assert set(tools) == {d.name for d in discover() if d.mcp}  # no chat-page handler leaks out as a tool
     attention = tools["attention_demo"].inputSchema
     assert attention["required"] == ["sentence"]
     assert "integer" in str(attention["properties"]["layer"])

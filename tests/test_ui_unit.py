@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 import typer
+from clarifying import clarifying_message
 from typer.testing import CliRunner
 
-from agent.types import Artifact, Citation, Reply, StreamEvent, ToolCall
-from agent.ui import render
+from agent import Agent
+from agent.settings import load_settings
+from agent.types import Artifact, Choice, Citation, HistoryEntry, Reply, StreamEvent, ToolCall
+from agent.ui import reasons, render
 from agent.ui.uploads import check_uploads, safe_name, store_uploads
 
 CITATION = Citation(
@@ -106,20 +109,23 @@ def test_thumb_index_maps_to_the_reply_of_its_bubble_and_back() -> None:
     assert render.feedback_values(messages, {"r-1": 1, "r-2": "Like"}) == ["Like", "Like"]
 
 
-def test_history_comes_back_as_user_and_answer_messages_with_reply_ids(tmp_path: Path) -> None:
-    history = [
-        {"role": "user", "content": "What is attention?", "reply_id": None},
-        {
-            "role": "assistant",
-            "content": "Attention weighs tokens.",
-            "reply_id": "r-9",
-            "citations": [CITATION],
-        },
-    ]
-    messages = render.history_messages(history, tmp_path)
-    assert [m["role"] for m in messages] == ["user", "assistant"]
+def test_history_is_drawn_exactly_as_the_live_answer_was(tmp_path: Path) -> None:
+    artifacts = tmp_path / "artifacts"
+    figure = _png(artifacts)
+    reply = Reply(
+        "r-9",
+        "Attention weighs tokens [1].",
+        [CITATION],
+        [ToolCall("attention_demo", {"sentence": "The cat sat"}, seconds=0.5)],
+        [Artifact("image", figure, "heatmap")],
+    )
+    live = render.TurnView("h0", artifacts)
+    live.add(StreamEvent("reply", reply=reply))
+    messages = render.history_messages([HistoryEntry("What is attention?", reply)], artifacts)
+    assert messages == [{"role": "user", "content": "What is attention?"}, *live.messages()]
     assert render.reply_id_at(messages, 1) == "r-9"
-    assert "Sources" in messages[1]["content"]
+    assert any("Sources" in str(m["content"]) for m in messages)
+    assert {"path": str(figure.resolve()), "alt_text": "heatmap"} in [m["content"] for m in messages]
 
 
 def test_uploads_accept_markdown_and_text_and_refuse_the_rest_with_reasons(tmp_path: Path) -> None:
@@ -161,24 +167,23 @@ def test_auth_must_be_user_colon_password() -> None:
             parse_auth(bad)
 
 
-def test_launch_serves_files_only_from_the_artifacts_folder_on_loopback(tmp_path: Path) -> None:
-    from agent.ui.adapter import PageAgent
-    from agent.ui.app import launch_options
+def test_launch_serves_files_only_from_the_artifacts_folder_on_loopback(shared_agent: Agent) -> None:
+    from agent.ui.app import ChatPage, launch_options
 
-    page = PageAgent(SimpleNamespace(home=tmp_path))
+    page = ChatPage(shared_agent)
     options = launch_options(page, "127.0.0.1", 7860, None, mcp=False, share=False)
-    assert options["allowed_paths"] == [str((tmp_path / "artifacts").resolve())]
+    assert options["allowed_paths"] == [str((shared_agent.home / "artifacts").resolve())]
     assert options["server_name"] == "127.0.0.1" and options["share"] is False
     assert options["max_file_size"] == page.settings.max_upload_bytes
 
 
-def test_only_the_tools_are_public_endpoints_and_answers_are_queued(tmp_path: Path) -> None:
+def test_only_the_tools_are_public_endpoints_and_answers_are_queued(shared_agent: Agent) -> None:
     from agent.ui.app import CHAT_CONCURRENCY, build_app
-    from agent.ui.mcp_tools import MCP_TOOL_NAMES
+    from tools.registry import discover
 
-    demo = build_app(SimpleNamespace(home=tmp_path, backend_description="stand-in backend"))
+    demo = build_app(shared_agent)
     public = sorted(fn.api_name for fn in demo.fns.values() if fn.api_visibility == "public")
-    assert public == sorted(MCP_TOOL_NAMES)
+    assert public == sorted(d.name for d in discover() if d.mcp)
     chat = [fn for fn in demo.fns.values() if fn.concurrency_id == "chat"]
     assert chat and all(fn.concurrency_limit == CHAT_CONCURRENCY for fn in chat)
     assert demo._queue.max_size is not None
@@ -198,3 +203,230 @@ def test_ui_command_parses_its_options_and_refuses_bad_auth(monkeypatch: pytest.
     assert calls == [{"host": "127.0.0.1", "port": 7999, "auth": ("ann", "pw"), "mcp": True, "share": False}]
     bad = runner.invoke(app, ["ui", "--auth", "nopassword"])
     assert bad.exit_code != 0 and "USER:PASS" in bad.output
+
+
+# --- clarifying questions: choice buttons ---------------------------------------------------------------
+
+CHOICES = [
+    Choice("Explain it from my notes", "Explain it from my notes: bark", "search_notes"),
+    Choice("Say it out loud", "Say it out loud: bark", "generate_audio"),
+]
+
+
+class ChoosingAgent:
+    """A stand-in for ``agent.Agent`` with what a choice click uses: answers, or refuses as the Agent does."""
+
+    def __init__(self, home: Path, refuse: str | None = None) -> None:
+        self.home = home
+        self.settings = load_settings(home=home)
+        self.refuse = refuse
+        self.calls: list[tuple[str, int, str, str | None]] = []
+
+    def stream_choice(
+        self, reply_id: str, index: int, user: str = "default", session: str | None = None
+    ) -> Iterator[StreamEvent]:
+        self.calls.append((reply_id, index, user, session))
+        if self.refuse:
+            raise ValueError(self.refuse)
+        yield StreamEvent("token", text="Bark is ")
+        yield StreamEvent("reply", reply=Reply("r-2", "Bark is a text-to-speech model [1].", [CITATION]))
+
+
+def _choosing_page(home: Path, refuse: str | None = None) -> tuple[object, ChoosingAgent]:
+    from agent.ui.app import ChatPage
+
+    agent = ChoosingAgent(home, refuse)
+    return ChatPage(agent), agent  # type: ignore[arg-type]
+
+
+def _offer() -> dict:
+    return render.choice_offer(Reply("r-1", "Do you want me to ...? Pick one below.", choices=CHOICES))
+
+
+def test_a_reply_with_choices_offers_them_to_the_buttons(tmp_path: Path) -> None:
+    assert _offer() == {
+        "reply_id": "r-1",
+        "choices": [{"label": c.label, "message": c.message} for c in CHOICES],
+    }
+    assert render.choice_offer(Reply("r-3", "An answer.")) == {}
+    view = render.TurnView("t1", tmp_path)
+    view.add(StreamEvent("reply", reply=Reply("r-1", "Pick one below.", choices=CHOICES)))
+    assert view.offer == _offer()
+
+
+def test_choice_buttons_show_the_labels_and_hide_the_rest() -> None:
+    from agent.ui.turns import choice_buttons
+
+    shown, second, third = choice_buttons(_offer())
+    assert (shown["value"], shown["visible"]) == ("Explain it from my notes", True)
+    assert (second["value"], second["visible"]) == ("Say it out loud", True)
+    assert third["visible"] is False and "value" not in third
+    assert all(update["visible"] is False for update in choice_buttons({}))
+
+
+def test_picking_a_choice_streams_its_message_as_the_users_turn_then_hides_the_buttons(
+    tmp_path: Path,
+) -> None:
+    page, agent = _choosing_page(tmp_path)
+    conv = [{"role": "user", "content": "bark"}, render.answer_message("r-1", "Pick one below.")]
+    ident = {"user": "web-ann", "session": "s1"}
+    outputs = list(page.picker(1)(_offer(), ident, conv, {}))
+    assert agent.calls == [("r-1", 1, "web-ann", "s1")]
+    bot, kept, who, status, offer, *buttons = outputs[-1]
+    assert kept[len(conv)] == {"role": "user", "content": "Say it out loud: bark"}
+    assert kept[-1]["metadata"]["id"] == "reply-r-2" and who == ident
+    assert status.startswith("Answered in") and offer == {}
+    assert all(update["visible"] is False for update in buttons)
+    assert outputs[0][3] == "Thinking…"  # the chosen message shows at once, before the answer
+
+
+def test_a_refused_choice_is_said_in_the_status_line_and_changes_nothing(tmp_path: Path) -> None:
+    refusal = "reply 'r-1' is not one of 'web-bob''s replies, so it has no choices to pick"
+    page, _ = _choosing_page(tmp_path, refuse=refusal)
+    conv = [{"role": "user", "content": "hi"}]
+    *_, (bot, kept, _, status, offer, *buttons) = page.pick(0, _offer(), {"user": "web-bob"}, conv, {})
+    assert status == f"⚠️ Choice not taken: {refusal}" and "Traceback" not in status
+    assert kept == conv and offer == {}
+    assert all(update["visible"] is False for update in buttons)
+    # a stale button (no choice behind it) never reaches the agent
+    stale, agent = _choosing_page(tmp_path)
+    *_, (_, kept, _, status, *_rest) = stale.pick(2, _offer(), {}, conv, {})
+    assert agent.calls == [] and kept == conv and "no longer on offer" in status
+
+
+def test_a_choice_of_another_users_reply_is_refused_by_the_real_agent(shared_agent: Agent) -> None:
+    from agent.ui.app import ChatPage
+
+    reply = shared_agent.chat(clarifying_message(shared_agent), user="ui-alice", session="s")
+    offer = render.choice_offer(reply)
+    assert offer, reply.text
+    page = ChatPage(shared_agent)
+    *_, (_, kept, _, status, *_rest) = page.pick(0, offer, {"user": "ui-mallory", "session": "s"}, [], {})
+    assert status.startswith("⚠️ Choice not taken:") and "ui-mallory" in status and kept == []
+
+
+def test_the_examples_are_each_tools_showcase_from_the_registry(shared_agent: Agent) -> None:
+    import json
+
+    from agent.ui.app import build_app
+    from agent.ui.page import showcase_examples
+    from tools.registry import discover
+
+    declarations = discover()
+    examples = showcase_examples(declarations)
+    assert examples == [d.showcase for d in declarations] and len(examples) == len(declarations)
+    demo = build_app(shared_agent)
+    config = json.dumps(demo.config, default=str)
+    assert all(json.dumps(example)[1:-1] in config for example in examples)
+    ids = {getattr(block, "elem_id", None) for block in demo.blocks.values()}
+    assert {f"choice-{i}" for i in range(render.MAX_CHOICES)} <= ids
+
+
+# --- feedback: thumbs and reasons ------------------------------------------------------------------------
+
+
+def test_each_reason_becomes_a_dislike_whose_comment_the_learners_read() -> None:
+    from agent.feedback.learners import comment_cues
+
+    Rating = reasons.Rating
+    assert reasons.FEEDBACK_OPTIONS == (
+        "Like",
+        "Dislike",
+        "Too long",
+        "Too short",
+        "Wrong tool",
+        "Wrong answer",
+        "Other",
+    )
+    assert reasons.rating(True) == Rating("Like", 1)
+    assert reasons.rating(False, " more examples ") == Rating("Dislike", -1, "more examples")
+    assert reasons.rating("Too long") == Rating("Too long", -1, "too long")
+    assert comment_cues(reasons.rating("Too long").comment).length == -1  # type: ignore[union-attr]
+    assert comment_cues(reasons.rating("Too short").comment).length == 1  # type: ignore[union-attr]
+    assert reasons.rating("Wrong tool", "I wanted the attention heatmap") == Rating(
+        "Wrong tool", -1, "wrong tool. I wanted the attention heatmap"
+    )
+    assert reasons.rating("Wrong answer", "", " GPT-2 read WebText ") == Rating(
+        "Wrong answer", -1, "wrong answer", "GPT-2 read WebText"
+    )
+    assert reasons.rating("Other", "the maths is off") == Rating("Other", -1, "the maths is off")
+    assert reasons.rating("Other") == Rating("Other", -1)
+    # a choice taken back ("") or an option the page never offered records nothing
+    assert reasons.rating("") is None and reasons.rating("Bogus") is None and reasons.rating(None) is None
+
+
+def _liked(option: bool | str, index: int = 1) -> object:
+    import gradio as gr
+
+    return gr.LikeData(None, {"index": index, "value": [], "liked": option})
+
+
+def _answered(agent: Agent, question: str, ident: dict[str, str]) -> tuple[Reply, list[dict]]:
+    reply = agent.chat(question, user=ident["user"], session=ident["session"])
+    return reply, [{"role": "user", "content": question}, render.answer_message(reply.id, reply.text)]
+
+
+def test_a_reason_under_an_answer_teaches_the_agent_what_it_says(shared_agent: Agent) -> None:
+    from agent.ui.app import ChatPage
+
+    page = ChatPage(shared_agent)
+    ident = {"user": "ui-reasons", "session": "s"}
+    events = shared_agent.feedback_service.store.events
+    reply, conv = _answered(shared_agent, "What is self-attention?", ident)
+
+    note, pending, given, comment, correction, style = page.like(_liked("Too long"), conv, {}, "", "", ident)
+    assert note.startswith("✅ Feedback recorded (👎 Too long).")
+    assert pending == {"reply_id": reply.id, "liked": "Too long"} and given == {reply.id: "Too long"}
+    assert events("ui-reasons")[-1].comment == "too long"
+    assert shared_agent.style_for("ui-reasons").detail == "brief" and "brief" in style
+    assert render.feedback_values(conv, given) == ["Too long"]  # the chatbot keeps the flag chosen
+
+    reply, conv = _answered(shared_agent, "What is positional encoding?", ident)
+    note, *_ = page.like(_liked("Wrong tool"), conv, {}, "I wanted the attention heatmap", "", ident)
+    assert note.startswith("✅ Feedback recorded (👎 Wrong tool), with your comment")
+    last = events("ui-reasons")[-1]
+    assert (last.reply_id, last.comment) == (reply.id, "wrong tool. I wanted the attention heatmap")
+    assert last.wanted_tool == "attention_demo"
+
+    _, pending, *_ = page.like(_liked("Wrong answer"), conv, {}, "", "", ident)
+    fact = "Positional encoding adds each token's position to its embedding."
+    note, comment, correction, _ = page.send_comment("", fact, pending, ident)
+    assert note.startswith("✅ Feedback recorded (👎 Wrong answer), with your comment") and correction == ""
+    last = events("ui-reasons")[-1]
+    assert (last.score, last.comment, last.correction) == (-1, "wrong answer", fact)
+
+    before = len(events("ui-reasons"))
+    assert page.like(_liked(""), conv, given, "", "", ident)[1] is None  # the flag taken back
+    assert len(events("ui-reasons")) == before
+
+    style, note = page.reset_preferences(ident)
+    assert (
+        note == "✅ Learned preferences reset." and shared_agent.style_for("ui-reasons").detail == "detailed"
+    )
+
+
+def test_a_reload_after_a_restart_shows_sources_figures_and_the_last_choices(fresh_agent: Agent) -> None:
+    from agent.ui.app import ChatPage
+
+    ident = {"user": "ui-reload", "session": "s"}
+    shown = fresh_agent.chat("show me attention in 'The cat sat on the mat'", **ident)
+    asked = fresh_agent.chat(clarifying_message(fresh_agent), **ident)
+    assert shown.citations and shown.artifacts and asked.choices, (shown, asked)
+
+    restarted = Agent(home=fresh_agent.home)
+    history = restarted.history("ui-reload", "s")
+    assert [(e.question, e.reply.id) for e in history] == [
+        ("show me attention in 'The cat sat on the mat'", shown.id),
+        (clarifying_message(fresh_agent), asked.id),
+    ]
+    assert history[0].reply.citations == shown.citations and history[0].reply.artifacts == shown.artifacts
+    assert history[1].reply.choices == asked.choices
+
+    _, _, conv, _, _, status, offer, *buttons = ChatPage(restarted).load(ident)
+    assert status == "Ready: conversation restored (2 answers)."
+    contents = [m["content"] for m in conv]
+    assert any("**Sources**" in str(c) for c in contents)
+    figure = shown.artifacts[0]
+    assert {"path": str(Path(figure.path).resolve()), "alt_text": figure.caption} in contents
+    assert any("attention_demo" in str(m.get("metadata", {}).get("title", "")) for m in conv)
+    assert offer == render.choice_offer(asked) and buttons[0]["visible"] is True

@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
+from tools.arguments import attention_args
 from tools.base import Artifact, ToolContext, ToolInputError, ToolResult
-from tools.demo_models import MODELS, SHAPES, check_model_name, load_model, one_torch_thread
+from tools.demo_models import MODELS, SHAPES, load_model, one_torch_thread
 from tools.figures import pyplot, save_figure
 from tools.notes_refs import cite_notes
+from tools.registry import Example, ToolDeclaration, keyword_runner
 
 MAX_TOKENS = 128  # MiniLM was trained on short inputs; bigger heatmaps stop being readable anyway
 EXAMPLE = "The animal didn't cross the street because it was too tired."
@@ -32,20 +34,24 @@ PRONOUNS = frozenset(
 class AttentionDemoArgs(BaseModel):
     """Arguments of attention_demo, described for the model that picks tools."""
 
+    # layer and head have upper bounds that depend on the model: attention_demo checks those.
+
     sentence: str = Field(
         description=f"The sentence whose self-attention to show (at most 128 tokens), e.g. {EXAMPLE!r}.",
     )
     layer: int | None = Field(
         default=None,
+        ge=0,
         description="Transformer layer to show, counted from 0 (minilm: 0..5, smollm2: 0..29). "
         "Leave empty to let the tool pick (the last layer, or the sharpest head for `focus`).",
     )
     head: int | None = Field(
         default=None,
+        ge=0,
         description="Attention head within the layer, from 0 (minilm: 0..11, smollm2: 0..8). "
         "Leave empty for the average of all heads of the layer.",
     )
-    model: str = Field(
+    model: Literal["minilm", "smollm2"] = Field(
         default="minilm",
         description="'minilm' (bidirectional encoder, fast) or 'smollm2' (causal decoder, slow first load).",
     )
@@ -54,6 +60,19 @@ class AttentionDemoArgs(BaseModel):
         description="A word of the sentence whose attention to report, e.g. 'it' to see what 'it' attends to.",
     )
     grid: bool = Field(default=False, description="Also draw every head of the layer side by side.")
+
+    @field_validator("sentence")
+    @classmethod
+    def _not_blank(cls, sentence: str) -> str:
+        if not sentence.strip():
+            raise ValueError(f"is empty; give me a sentence to look at, for example: {EXAMPLE!r}")
+        return sentence.strip()
+
+    @field_validator("model", mode="before")
+    @classmethod
+    def _model_name(cls, value: Any) -> Any:
+        """'MiniLM' and ' smollm2' name the same models as 'minilm' and 'smollm2'."""
+        return value.strip().lower() if isinstance(value, str) else value
 
 
 @dataclass(frozen=True)
@@ -76,18 +95,15 @@ def attention_demo(
     """Show how the tokens of ``sentence`` attend to each other inside a real model."""
     import torch
 
-    name = check_model_name(model)
-    n_layers, n_heads = SHAPES[name]
-    sentence = (sentence or "").strip()
-    if not sentence:
-        raise ToolInputError(f"Please give me a sentence to look at, for example: {EXAMPLE!r}")
-    if layer is not None and not 0 <= layer < n_layers:
-        raise ToolInputError(f"layer must be 0..{n_layers - 1} for {name}, got {layer}")
-    if head is not None and not 0 <= head < n_heads:
-        raise ToolInputError(f"head must be 0..{n_heads - 1} for {name}, got {head}")
+    n_layers, n_heads = SHAPES[model]
+    # AttentionDemoArgs keeps layer and head >= 0; their upper bounds are the chosen model's.
+    if layer is not None and layer >= n_layers:
+        raise ToolInputError(f"layer must be 0..{n_layers - 1} for {model}, got {layer}")
+    if head is not None and head >= n_heads:
+        raise ToolInputError(f"head must be 0..{n_heads - 1} for {model}, got {head}")
     focus_span = _find_word(sentence, focus) if focus else None
 
-    loaded = load_model(name)
+    loaded = load_model(model, ctx.model_cache)
     enc = _encode(loaded, sentence)
     attn = enc.attentions  # (L, H, T, T)
     focus_idx = _tokens_in_span(enc.offsets, focus_span) if focus_span else []
@@ -125,9 +141,9 @@ def attention_demo(
     if not torch.allclose(row_sums, torch.ones_like(row_sums), atol=1e-4):  # pragma: no cover - model bug
         raise RuntimeError(f"attention rows do not sum to 1: {row_sums.tolist()}")
 
-    lines = [f"Self-attention of {MODELS[name].split(' (')[0]} on {len(enc.tokens)} tokens. {why}"]
+    lines = [f"Self-attention of {MODELS[model].split(' (')[0]} on {len(enc.tokens)} tokens. {why}"]
     data: dict[str, Any] = {
-        "model": name,
+        "model": model,
         "tokens": enc.tokens,
         "special": enc.special,
         "layer": layer,
@@ -157,9 +173,9 @@ def attention_demo(
         citations.append(cite_notes(_SECTION, "The model needs to find relationships between vectors"))
 
     lines.append(_explain(loaded.causal))
-    artifacts = [_draw_heatmap(ctx, enc, matrix, view, name, focus_idx)]
+    artifacts = [_draw_heatmap(ctx, enc, matrix, view, model, focus_idx)]
     if grid:
-        artifacts.append(_draw_grid(ctx, enc, attn[layer], layer, name))
+        artifacts.append(_draw_grid(ctx, enc, attn[layer], layer, model))
     return ToolResult(text="\n\n".join(lines), artifacts=artifacts, citations=citations, data=data)
 
 
@@ -380,3 +396,44 @@ def _draw_grid(ctx: ToolContext, enc: _Encoded, layer_attn: Any, layer: int, nam
     fig.colorbar(image, ax=axes, fraction=0.02, pad=0.02, label="attention weight")
     path = save_figure(ctx, fig, f"attention-grid-layer{layer}")
     return Artifact(kind="image", path=path, caption=f"All {heads} attention heads of {name} layer {layer}")
+
+
+TOOL = ToolDeclaration(
+    name="attention_demo",
+    description="Run a real transformer on a sentence and draw its self-attention weights (a heatmap per "
+    "layer/head); with focus, report which words a word such as 'it' attends to.",
+    args=AttentionDemoArgs,
+    run=keyword_runner(attention_demo),
+    extract=attention_args,
+    offer="Run the attention demo",
+    mcp=True,
+    examples=(
+        Example(
+            "Which word does 'it' attend to in 'The animal didn't cross the street because it was too tired'?",
+            {"focus": "it", "sentence": "The animal didn't cross the street because it was too tired"},
+        ),
+        Example("Show me attention in 'The cat sat on the mat'", {"sentence": "The cat sat on the mat"}),
+        Example("Show me the attention weights for 'The cat sat on the mat'"),
+        Example("Visualize self-attention on a sentence"),
+        Example("Draw the attention heatmap of layer 2 head 3", {"layer": 2, "head": 3}),
+        Example("Show the attention picture for my sentence"),
+        Example("Run the attention demo"),
+        Example("Plot attention for all heads", {"grid": True}),
+        Example(
+            "What does the model attend to in 'She gave him the book'?", {"sentence": "She gave him the book"}
+        ),
+        Example("Can I see how the words in 'I love pizza' attend to each other?"),
+        Example('show attention for "Dogs don\'t like cats"', {"sentence": "Dogs don't like cats"}),
+        Example("visualise the attention map of my sentence with smollm2", {"model": "smollm2"}),
+        Example("Display the self-attention heatmap for “The sun rises in the east”"),
+        Example("what is 'she' attending to in 'Mary said she isn't coming'", {"focus": "she"}),
+        Example("Let me see attention weights in every head of layer 4"),
+        Example("Run self-attention on ‘Birds can’t fly underwater’ and show me the heatmap"),
+        Example("Plot which tokens attend to which in 'Time flies like an arrow'"),
+        Example("demo attention on the sentence the dog chased the ball"),
+        Example("Show how a transformer attends between words in a sentence of mine"),
+        Example("Draw me an attention matrix for 'Paris is the capital of France'"),
+        Example("Please visualize attention heads for this sentence: it's raining again"),
+        Example("Which token does 'he' look at in 'John told Bill he was late'?"),
+    ),
+)

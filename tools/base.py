@@ -8,11 +8,16 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from knowledge.types import Citation
+
+if TYPE_CHECKING:
+    from knowledge.answer import AnswerStyle
+    from knowledge.notes import NotesKnowledge, Reranker
 
 ArtifactKind = Literal["image", "audio", "table", "text"]
 
@@ -55,10 +60,23 @@ class ToolUnavailable(RuntimeError):
 
 @dataclass(frozen=True)
 class ToolContext:
-    """What a tool may know about its caller: the data home and the user."""
+    """What a tool may know about the turn it runs in.
+
+    The data home and the user for every tool; the knowledge base, the user's answer style,
+    the earlier questions of the conversation and the user's reranker for the notes tools; a
+    token sink and the token cap for tools that generate text; the machine's model cache for
+    tools that load a derived model.
+    """
 
     home: Path
     user: str = "default"
+    knowledge: NotesKnowledge | None = None
+    style: AnswerStyle | None = None
+    previous: tuple[str, ...] = ()
+    rerank: Reranker | None = None
+    on_token: Callable[[str], None] | None = None
+    max_new_tokens: int = 1024
+    model_cache: Path | None = None
 
     @property
     def artifacts_dir(self) -> Path:

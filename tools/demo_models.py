@@ -43,7 +43,7 @@ def check_model_name(name: str) -> str:
     return key
 
 
-def smollm2_folder() -> Path:
+def smollm2_folder(cache_dir: Path | None = None) -> Path:
     """SmolLM2 as a transformers folder (fp32 safetensors), converted once from the bundled GGUF.
 
     transformers de-quantizes a GGUF on every load: several seconds, and for a
@@ -52,10 +52,11 @@ def smollm2_folder() -> Path:
     such spike, and holds the very same weights.
     """
     from knowledge.embedded_models import smollm2_gguf_path
-    from knowledge.model_cache import build_once, model_cache
+    from knowledge.model_cache import build_once, default_model_cache
 
     gguf = smollm2_gguf_path()
-    folder = model_cache() / f"SmolLM2-135M-Instruct-fp32-{gguf.stat().st_size}"
+    cache = Path(cache_dir).expanduser() if cache_dir else default_model_cache()
+    folder = cache / f"SmolLM2-135M-Instruct-fp32-{gguf.stat().st_size}"
     return build_once(
         folder, "model.safetensors", _convert_smollm2, "converting SmolLM2 from GGUF for transformers"
     )
@@ -80,8 +81,11 @@ def _convert_smollm2(staging: Path) -> None:
 
 
 @cache
-def load_model(name: str) -> DemoModel:
-    """Load a demo model by its short name; cached so each loads once per process."""
+def load_model(name: str, cache_dir: Path | None = None) -> DemoModel:
+    """Load a demo model by its short name; cached so each loads once per process.
+
+    ``cache_dir`` is the model cache holding SmolLM2's converted copy (the agent's setting).
+    """
     key = check_model_name(name)
     import torch
     from transformers import AutoModel, AutoModelForCausalLM, AutoTokenizer
@@ -95,7 +99,7 @@ def load_model(name: str) -> DemoModel:
             model = AutoModel.from_pretrained(folder, attn_implementation="eager")
             causal = False
         else:
-            folder = smollm2_folder()
+            folder = smollm2_folder(cache_dir)
             tokenizer = AutoTokenizer.from_pretrained(folder)
             model = AutoModelForCausalLM.from_pretrained(
                 folder, attn_implementation="eager", dtype=torch.float32

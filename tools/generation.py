@@ -15,13 +15,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from tools import hub_env, llama_prefix
+from tools.arguments import generate_text_args
 from tools.base import ToolContext, ToolInputError, ToolResult, ToolUnavailable
 from tools.hub_ids import resolve_model_id
+from tools.registry import Example, ToolDeclaration, describe_validation_error
 
 MAX_NEW_TOKENS = 1024
 MAX_PROMPT_CHARS = 20_000
@@ -31,9 +33,20 @@ CHAT_OVERHEAD_TOKENS = 16  # chat-template tokens around a single user message
 SMOLLM2_ID = "HuggingFaceTB/SmolLM2-135M-Instruct"
 
 
-class GenerateTextArgs(BaseModel):
-    """Arguments of generate_text."""
+class SamplingArgs(BaseModel):
+    """The sampling settings of generate_text; ``check_sampling`` checks them on their own."""
 
+    max_new_tokens: int = Field(
+        default=200, ge=1, le=MAX_NEW_TOKENS, description="Most tokens to generate (1..1024)."
+    )
+    temperature: float = Field(
+        default=0.7, ge=0.0, le=2.0, description="Randomness, 0 = always the most likely token, up to 2."
+    )
+    top_p: float = Field(default=0.95, gt=0.0, le=1.0, description="Nucleus sampling mass, in (0, 1].")
+    seed: int | None = Field(default=None, ge=0, description="Fix for reproducible samples (0 or more).")
+
+
+class _PromptArgs(BaseModel):
     prompt: str = Field(
         min_length=1, max_length=MAX_PROMPT_CHARS, description="The text the model continues or answers."
     )
@@ -42,14 +55,17 @@ class GenerateTextArgs(BaseModel):
         description="Leave empty for the bundled SmolLM2-135M-Instruct. Otherwise a Hub id already in the local "
         "cache (e.g. 'openai-community/gpt2'), a local model folder, or a .gguf file path.",
     )
-    max_new_tokens: int = Field(
-        default=200, ge=1, le=MAX_NEW_TOKENS, description="Most tokens to generate (1..1024)."
-    )
-    temperature: float = Field(
-        default=0.7, ge=0.0, le=2.0, description="Randomness, 0 = always the most likely token, up to 2."
-    )
-    top_p: float = Field(default=0.95, gt=0.0, le=1.0, description="Nucleus sampling mass, in (0, 1].")
-    seed: int | None = Field(default=None, ge=0, description="Fix for reproducible samples.")
+
+    @field_validator("prompt")
+    @classmethod
+    def _not_blank(cls, prompt: str) -> str:
+        if not prompt.strip():
+            raise ValueError("is empty; give the text the model should continue or answer")
+        return prompt
+
+
+class GenerateTextArgs(SamplingArgs, _PromptArgs):  # this base order puts prompt and model first
+    """Arguments of generate_text."""
 
 
 @dataclass(frozen=True)
@@ -70,32 +86,20 @@ class GenerationResult:
 
 
 OnToken = Callable[[str], None] | None
+ArgsModel = TypeVar("ArgsModel", bound=BaseModel)
 
 
 def check_sampling(max_new_tokens: int, temperature: float, top_p: float, seed: int | None) -> None:
-    """Refuse out-of-range sampling settings with the allowed range in the message."""
-    if isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, int):
-        raise ToolInputError(f"max_new_tokens must be an integer 1..{MAX_NEW_TOKENS}, got {max_new_tokens!r}")
-    if not 1 <= max_new_tokens <= MAX_NEW_TOKENS:
-        raise ToolInputError(f"max_new_tokens must be 1..{MAX_NEW_TOKENS}, got {max_new_tokens}")
-    if (
-        isinstance(temperature, bool)
-        or not isinstance(temperature, int | float)
-        or not 0.0 <= temperature <= 2.0
-    ):
-        raise ToolInputError(f"temperature must be 0..2, got {temperature!r}")
-    if isinstance(top_p, bool) or not isinstance(top_p, int | float) or not 0.0 < top_p <= 1.0:
-        raise ToolInputError(f"top_p must be in (0, 1], got {top_p!r}")
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
-        raise ToolInputError(f"seed must be a non-negative integer or empty, got {seed!r}")
+    """Refuse sampling settings outside SamplingArgs' bounds; the message says what is allowed."""
+    _checked(SamplingArgs, max_new_tokens=max_new_tokens, temperature=temperature, top_p=top_p, seed=seed)
 
 
-def _check_prompt(prompt: str) -> str:
-    if not isinstance(prompt, str) or not prompt.strip():
-        raise ToolInputError("prompt is empty; give the text the model should continue or answer")
-    if len(prompt) > MAX_PROMPT_CHARS:
-        raise ToolInputError(f"prompt has {len(prompt)} characters, the most is {MAX_PROMPT_CHARS}")
-    return prompt
+def _checked(schema: type[ArgsModel], /, **values: Any) -> ArgsModel:
+    """``values`` validated by ``schema``, for callers that do not come through the tool declaration."""
+    try:
+        return schema.model_validate({k: v for k, v in values.items() if v is not None})
+    except ValidationError as exc:
+        raise ToolInputError(describe_validation_error(exc)) from None
 
 
 def _check_context(prompt_tokens: int, max_new_tokens: int, n_ctx: int, model: str) -> None:
@@ -329,13 +333,24 @@ def generate_text(
     seed: int | None = None,
     on_token: OnToken = None,
 ) -> GenerationResult:
-    """Generate from ``prompt``; ``on_token`` receives each token's text as it is produced."""
-    _check_prompt(prompt)
-    check_sampling(max_new_tokens, temperature, top_p, seed)
-    route = _route(model)
-    if route.backend == "llama.cpp":
-        return _generate_llama(route, prompt, max_new_tokens, temperature, top_p, seed, on_token)
-    return _generate_transformers(route, prompt, max_new_tokens, temperature, top_p, seed, on_token)
+    """Generate from ``prompt``; ``on_token`` receives each token's text as it is produced.
+
+    The arguments are checked by GenerateTextArgs, as a tool call's are: this is also a library call.
+    """
+    args = _checked(
+        GenerateTextArgs,
+        prompt=prompt,
+        model=model,
+        max_new_tokens=max_new_tokens,
+        temperature=temperature,
+        top_p=top_p,
+        seed=seed,
+    )
+    route = _route(args.model)
+    generate = _generate_llama if route.backend == "llama.cpp" else _generate_transformers
+    return generate(
+        route, args.prompt, args.max_new_tokens, args.temperature, args.top_p, args.seed, on_token
+    )
 
 
 def generate_text_tool(
@@ -366,3 +381,56 @@ def generate_text_tool(
         "finish_reason": result.finish_reason,
     }
     return ToolResult(text=result.text + footer, data=data)
+
+
+def _run(ctx: ToolContext, args: GenerateTextArgs) -> ToolResult:
+    """The turn's token cap is a setting, so it is checked here rather than in the argument model."""
+    if args.max_new_tokens > ctx.max_new_tokens:
+        raise ToolInputError(
+            f"max_new_tokens must be at most {ctx.max_new_tokens}, got {args.max_new_tokens}"
+        )
+    return generate_text_tool(ctx, on_token=ctx.on_token, **args.model_dump(exclude_none=True))
+
+
+TOOL = ToolDeclaration(
+    name="generate_text",
+    description="Generate text from a prompt with a language model (bundled SmolLM2 by default, or a Hub id / "
+    "GGUF path): stories, poems, emails, letters, continuations.",
+    args=GenerateTextArgs,
+    run=_run,
+    extract=generate_text_args,
+    offer="Write it with the text model",
+    streams_tokens=True,
+    examples=(
+        Example("Generate a short text about transformers with a small model"),
+        Example("Write a short poem about neural networks"),
+        Example("Generate text: Once upon a time", {"prompt": "Once upon a time"}),
+        Example("Continue this story: The robot opened the door", {"prompt": "The robot opened the door"}),
+        Example("Use gpt2 to generate a sentence about the sea", {"model": "gpt2"}),
+        Example("Write a haiku about transformers"),
+        Example("Generate a paragraph with temperature 0.9", {"temperature": 0.9}),
+        Example("Write a letter to my landlord about a broken heater"),
+        Example("Compose an email to my professor asking for an extension"),
+        Example("write a story about a painter who draws pictures of the sea"),
+        Example("Write a poem about a picture of a sunset"),
+        Example("draft a tweet announcing our new image model"),
+        Example("Write a limerick about attention heads"),
+        Example("Could you write me a short essay on music and sound?"),
+        Example("compose a song about training a neural network"),
+        Example("Write a thank-you note to my teacher"),
+        Example("write a product description for a camera"),
+        Example("Tell me a story about a dragon"),
+        Example("write an essay about photography and painting"),
+        Example("make up a joke about robots"),
+        Example("Write a cover letter for a data science job"),
+        Example("write a short dialogue between two AIs about drawing"),
+        Example("Please write me a short essay on why pictures help memory"),
+        Example("Write an article about the history of painting"),
+        Example("write a speech for my graduation"),
+        Example("Compose a short story about someone who reads aloud to their cat"),
+        Example("write song lyrics about a drawing class"),
+        Example("Continue this: 'It was a dark and stormy night'"),
+        Example("finish this sentence: 'The best thing about AI is'"),
+        Example("keep going with this text: 'Once there was a tiny robot'"),
+    ),
+)

@@ -10,20 +10,22 @@ learner should not mistake a remembered download count for today's.
 from __future__ import annotations
 
 import json
-import threading
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from knowledge.types import Citation
 from tools import hub_env
+from tools.arguments import hub_args
 from tools.base import Artifact, ToolContext, ToolInputError, ToolResult, ToolUnavailable
+from tools.deadline import run_with_deadline
 from tools.hub_env import human_bytes, human_count
 from tools.hub_ids import load_snapshot, resolve_model_id, snapshot_record, suggestions
 from tools.hub_notes import relate
+from tools.registry import Example, ToolDeclaration, keyword_runner
 
 HUB_TIMEOUT_S = 4.0
 MAX_COMPARE = 6
@@ -74,11 +76,20 @@ class HubLookupArgs(BaseModel):
         description="Two to six model ids or short names to compare side by side in a table.",
     )
 
+    @field_validator("query")
+    @classmethod
+    def _not_blank(cls, query: str | None) -> str | None:
+        if query is not None and not query.strip():
+            raise ValueError("is empty; give a few words such as 'text to speech'")
+        return query.strip() if query is not None else None
+
     @model_validator(mode="after")
     def _exactly_one(self) -> HubLookupArgs:
         given = [name for name in ("model_id", "query", "compare") if getattr(self, name)]
         if len(given) != 1:
-            raise ValueError("give exactly one of model_id, query, compare")
+            raise ValueError(
+                f"give exactly one of model_id, query, compare; got {', '.join(given) or 'none'}"
+            )
         return self
 
 
@@ -100,24 +111,12 @@ def _api() -> Any:
 
 
 def _with_deadline(fn: Any, seconds: float) -> Any:
-    """Run ``fn`` in a daemon thread and give up after ``seconds``: a stalled server never hangs us."""
-    box: dict[str, Any] = {}
-    done = threading.Event()
-
-    def work() -> None:
-        try:
-            box["value"] = fn()
-        except BaseException as exc:  # handed back to the caller below
-            box["error"] = exc
-        finally:
-            done.set()
-
-    threading.Thread(target=work, name="hub-lookup", daemon=True).start()
-    if not done.wait(seconds):
-        raise HubTimeout(f"the Hub at {hub_env.endpoint()} did not answer within {seconds:g} s")
-    if "error" in box:
-        raise box["error"]
-    return box["value"]
+    """``fn()``, given up after ``seconds``: a stalled server never hangs us."""
+    return run_with_deadline(
+        fn,
+        seconds,
+        lambda: HubTimeout(f"the Hub at {hub_env.endpoint()} did not answer within {seconds:g} s"),
+    )
 
 
 def _is_timeout(exc: BaseException) -> bool:
@@ -405,10 +404,6 @@ def _offline_search(query: str) -> list[dict[str, Any]]:
 
 def _search(query: str, timeout: float) -> ToolResult:
     text = query.strip()
-    if not text:
-        raise ToolInputError("query is empty; give a few words such as 'text to speech'")
-    if len(text) > MAX_QUERY_CHARS:
-        raise ToolInputError(f"query has {len(text)} characters, the most is {MAX_QUERY_CHARS}")
     reason = "HF_HUB_OFFLINE is set" if hub_env.offline() else None
     if reason is None:
         try:
@@ -469,8 +464,6 @@ def _table(found: list[dict[str, Any]]) -> str:
 
 
 def _compare(ctx: ToolContext, names: list[str], timeout: float) -> ToolResult:
-    if not 2 <= len(names) <= MAX_COMPARE:
-        raise ToolInputError(f"compare takes 2..{MAX_COMPARE} model ids, got {len(names)}")
     for name in names:  # refuse a bad id before any request is made
         resolve_model_id(name)
     state: dict[str, Any] = {}
@@ -510,14 +503,7 @@ def hub_lookup(
     *,
     timeout: float = HUB_TIMEOUT_S,
 ) -> ToolResult:
-    """Describe one model, search the Hub, or compare several models side by side."""
-    given = [
-        name for name, value in (("model_id", model_id), ("query", query), ("compare", compare)) if value
-    ]
-    if len(given) != 1:
-        raise ToolInputError(
-            f"give exactly one of model_id, query, compare; got {', '.join(given) or 'none'}"
-        )
+    """Describe one model, search the Hub, or compare several models side by side (one of the three)."""
     started = time.perf_counter()
     if query:
         result = _search(query, timeout)
@@ -529,3 +515,37 @@ def hub_lookup(
         result = ToolResult(text=text, citations=citations, data={"mode": "info", **found})
     result.data["seconds"] = time.perf_counter() - started
     return result
+
+
+TOOL = ToolDeclaration(
+    name="hub_lookup",
+    description="Look models up on the Hugging Face Hub: info for one id, a free-text search, or a comparison.",
+    args=HubLookupArgs,
+    run=keyword_runner(hub_lookup),
+    extract=hub_args,
+    offer="Look it up on the Hugging Face Hub",
+    mcp=True,
+    examples=(
+        Example("Look up gpt2 on the Hugging Face Hub", {"model_id": "gpt2"}),
+        Example("How many downloads does bert-base-uncased have?", {"model_id": "bert-base-uncased"}),
+        Example("Compare gpt2 and gpt-neo on the Hub", {"compare": ["gpt2", "gpt-neo"]}),
+        Example("Find text-to-speech models on the hub"),
+        Example("What license does stable-diffusion-v1-5 have?", {"model_id": "stable-diffusion-v1-5"}),
+        Example("Search the Hub for sentiment models"),
+        Example("Show me model info for suno/bark", {"model_id": "suno/bark"}),
+        Example("How many likes does llama-2-7b have on Hugging Face?", {"model_id": "llama-2-7b"}),
+        Example("what's the model card of distilbert say"),
+        Example("check huggingface for EleutherAI/gpt-neo-125m", {"model_id": "EleutherAI/gpt-neo-125m"}),
+        Example("which is more popular on the hub, bark or gpt2?"),
+        Example("list some image generation models on hugging face"),
+        Example("When was gpt2 last updated on the Hub?"),
+        Example("How big is the download of meta-llama/Llama-2-7b-hf?"),
+        Example("Is whisper available on Hugging Face and under what licence?"),
+        Example("fetch hub stats for t5-small"),
+        Example("What does the Hub say about gpt-neo?"),
+        Example("what does hugging face list for whisper"),
+        Example("check the hub page of stable-diffusion-v1-5"),
+        Example("pull up the model card for bert-base-uncased"),
+        Example("is bark popular on the hub right now?"),
+    ),
+)

@@ -10,7 +10,9 @@ keeps the behaviour what the environment says now.
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
+from typing import Any
 
 from tools.hub_ids import snapshot_record
 
@@ -53,6 +55,74 @@ def cached_snapshot(repo_id: str, marker: str = "config.json") -> Path | None:
     if isinstance(found, str):
         return Path(found).parent
     return None
+
+
+# One scan of the cache per process, redone only when the cache changes: ``scan_cache_dir`` stats
+# every file of every cached repo, the fingerprint only a few folders per repo.
+_Fingerprint = tuple[tuple[int, int], ...]
+_scans: dict[str, tuple[_Fingerprint, dict[str, Any]]] = {}
+_scans_lock = threading.Lock()
+
+
+def _mark(path: str) -> tuple[int, int]:
+    """A folder's modification time and number of entries; (0, 0) when it is missing.
+
+    The count catches a change made within the file system's timestamp tick of the last one.
+    """
+    try:
+        return os.stat(path).st_mtime_ns, len(os.listdir(path))
+    except OSError:
+        return 0, 0
+
+
+def _cache_fingerprint(folder: Path) -> _Fingerprint:
+    """What changes when a model is downloaded, saved or removed: the cache folder (a repo added
+    or deleted) and, per model repo, ``blobs`` (a new file), ``refs`` (a new revision),
+    ``snapshots`` and each snapshot folder (a file linked in)."""
+    marks = [_mark(str(folder))]
+    with os.scandir(folder) as entries:
+        repos = sorted(e.path for e in entries if e.name.startswith("models--") and e.is_dir())
+    for repo in repos:
+        marks += [_mark(os.path.join(repo, sub)) for sub in ("blobs", "refs", "snapshots")]
+        snapshots = os.path.join(repo, "snapshots")
+        revisions = sorted(os.listdir(snapshots)) if os.path.isdir(snapshots) else []
+        marks += [_mark(os.path.join(snapshots, revision)) for revision in revisions]
+    return tuple(marks)
+
+
+def cached_repos() -> dict[str, Any]:
+    """Model repos in the local HF cache (``CachedRepoInfo`` by lowercase id); empty without a cache.
+
+    The cache is scanned once per process and folder, and again only when its fingerprint
+    changes (``hf download`` in another terminal, a model saved into it); a broken cache gives
+    an empty answer rather than breaking a lookup.
+    """
+    folder = cache_dir()
+    if not folder.is_dir():
+        return {}
+    try:
+        fingerprint = _cache_fingerprint(folder)
+    except OSError:  # removed or unreadable while we looked
+        return {}
+    key = str(folder.resolve())
+    with _scans_lock:
+        known = _scans.get(key)
+        if known is None or known[0] != fingerprint:
+            import huggingface_hub
+
+            try:
+                info = huggingface_hub.scan_cache_dir(folder)
+                repos = {repo.repo_id.lower(): repo for repo in info.repos if repo.repo_type == "model"}
+            except Exception:  # a broken cache must not break a lookup
+                repos = {}
+            known = _scans[key] = (fingerprint, repos)
+        return dict(known[1])
+
+
+def forget_cache_scan() -> None:
+    """Drop the remembered scans, so the next ``cached_repos`` scans again."""
+    with _scans_lock:
+        _scans.clear()
 
 
 def human_bytes(n: float | None) -> str:

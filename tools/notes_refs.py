@@ -8,16 +8,14 @@ fails loudly in tests instead of pointing at the wrong span.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from knowledge.loader import bundled_notes_path, sections
 from knowledge.types import Citation
 
 NOTES_SOURCE = "study-notes.md"
-_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*$")
-_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 
 
 @dataclass(frozen=True)
@@ -29,7 +27,7 @@ class _Section:
 
 def notes_file() -> Path:
     """The study notes shipped inside the ``knowledge`` package."""
-    return Path(__file__).resolve().parent.parent / "knowledge" / "data" / NOTES_SOURCE
+    return bundled_notes_path()
 
 
 @cache
@@ -39,25 +37,10 @@ def notes_text() -> str:
 
 @cache
 def _sections() -> tuple[_Section, ...]:
+    """The notes' sections as the indexer reads them, so a demo's citation names the section a chunk does."""
     text = notes_text()
-    found: list[tuple[int, str, int, int]] = []  # (level, title, heading start, body start)
-    offset = 0
-    for line in text.splitlines(keepends=True):
-        match = _HEADING.match(line.rstrip("\r\n"))
-        if match:
-            title = _LINK.sub(r"\1", match.group(2)).strip()
-            found.append((len(match.group(1)), title, offset, offset + len(line)))
-        offset += len(line)
-
-    sections: list[_Section] = []
-    stack: list[tuple[int, str]] = []
-    for i, (level, title, _, body_start) in enumerate(found):
-        while stack and stack[-1][0] >= level:
-            stack.pop()
-        stack.append((level, title))
-        end = found[i + 1][2] if i + 1 < len(found) else len(text)
-        sections.append(_Section(" > ".join(t for _, t in stack), body_start, end))
-    return tuple(sections)
+    found = sections(text, Path(NOTES_SOURCE).stem)
+    return tuple(_Section(path, start, end) for path, start, end in found)
 
 
 def cite_notes(section_suffix: str, phrase: str) -> Citation:

@@ -13,17 +13,20 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
-from tools.base import Artifact, ToolContext, ToolInputError, ToolResult
+from tools.arguments import online_args
+from tools.base import Artifact, ToolContext, ToolResult
 from tools.figures import pyplot, save_figure
 from tools.notes_refs import cite_notes
+from tools.registry import Example, ToolDeclaration, keyword_runner
 
 FEATURES = ("price", "warm_colours", "sporty", "novelty")
 TASTE_BEFORE = (-1.5, 2.0, 0.5, 0.0)  # likes cheap, warm-coloured items
 TASTE_AFTER = (1.5, -2.0, 0.5, 1.5)  # now prefers pricier, cool-coloured, novel items
 MIN_STEPS, MAX_STEPS = 10, 20000
 MAX_RETRAINS = 100  # each retrain refits on everything so far: keep the worst case to seconds
+MAX_SEED = 2**32 - 1  # a 32-bit seed, as in training_demo
 WINDOW = 100
 _SECTION = "Adaptive AI > Online Learning vs Batch Learning"
 
@@ -31,14 +34,52 @@ _SECTION = "Adaptive AI > Online Learning vs Batch Learning"
 class OnlineLearningDemoArgs(BaseModel):
     """Arguments of online_learning_demo, described for the model that picks tools."""
 
-    steps: int = Field(default=2000, description="Number of simulated user events, 10..20000.")
+    steps: int = Field(
+        default=2000, ge=MIN_STEPS, le=MAX_STEPS, description="Number of simulated user events, 10..20000."
+    )
     drift_at: int = Field(
-        default=1000, description="Event at which the user's taste changes, 0 < drift_at < steps."
+        default=1000,
+        ge=1,
+        validate_default=True,  # the default must also fall inside a shorter stream
+        description="Event at which the user's taste changes, 1..steps-1 (inside the stream).",
     )
     retrain_every: int = Field(
-        default=500, description="The batch model is retrained from scratch every this many events, 1..steps."
+        default=500,
+        ge=1,
+        validate_default=True,
+        description="The batch model is retrained from scratch every this many events, 1..steps, "
+        "and at least steps/100 (at most 100 retrains).",
     )
-    seed: int = Field(default=0, description="Random seed of the simulated stream; same seed, same result.")
+    seed: int = Field(
+        default=0,
+        ge=0,
+        le=MAX_SEED,
+        description="Random seed of the simulated stream, 0..4294967295; same seed, same result.",
+    )
+
+    # steps is declared first, so it is in info.data here whenever it was valid.
+    @field_validator("drift_at")
+    @classmethod
+    def _inside_the_stream(cls, drift_at: int, info: ValidationInfo) -> int:
+        steps = info.data.get("steps")
+        if steps is not None and drift_at >= steps:
+            raise ValueError(f"must be less than steps ({steps}) so the drift happens inside the stream")
+        return drift_at
+
+    @field_validator("retrain_every")
+    @classmethod
+    def _few_enough_retrains(cls, retrain_every: int, info: ValidationInfo) -> int:
+        steps = info.data.get("steps")
+        if steps is None:
+            return retrain_every
+        if retrain_every > steps:
+            raise ValueError(f"must be at most steps ({steps})")
+        if steps // retrain_every > MAX_RETRAINS:
+            raise ValueError(
+                f"would retrain the batch model {steps // retrain_every} times; at most {MAX_RETRAINS} "
+                f"retrains are allowed, so use retrain_every >= {-(-steps // MAX_RETRAINS)}"
+            )
+        return retrain_every
 
 
 def online_learning_demo(
@@ -47,7 +88,6 @@ def online_learning_demo(
     """Race an every-event online learner against a periodically retrained batch model."""
     import numpy as np
 
-    _check(steps, drift_at, retrain_every, seed)
     x, y = simulate_stream(steps, drift_at, seed)
     online_hits, online_seconds = _run_online(x, y)
     batch_hits, batch_seconds, retrains = _run_batch(x, y, retrain_every)
@@ -98,29 +138,6 @@ def simulate_stream(steps: int, drift_at: int, seed: int) -> tuple[Any, Any]:
     taste = np.where(np.arange(steps)[:, None] < drift_at, TASTE_BEFORE, TASTE_AFTER)
     score = (x * taste).sum(axis=1) + rng.logistic(scale=0.3, size=steps)  # people are a bit noisy
     return x, (score > 0).astype(int)
-
-
-def _check(steps: Any, drift_at: Any, retrain_every: Any, seed: Any) -> None:
-    def whole(value: Any) -> bool:
-        return isinstance(value, int) and not isinstance(value, bool)
-
-    if not whole(steps) or not MIN_STEPS <= steps <= MAX_STEPS:
-        raise ToolInputError(f"steps must be a whole number in {MIN_STEPS}..{MAX_STEPS}, got {steps!r}")
-    if not whole(drift_at) or not 0 < drift_at < steps:
-        raise ToolInputError(
-            f"drift_at must be a whole number in 1..{steps - 1} (inside the stream), got {drift_at!r}"
-        )
-    if not whole(retrain_every) or not 1 <= retrain_every <= steps:
-        raise ToolInputError(
-            f"retrain_every must be a whole number in 1..{steps} (steps), got {retrain_every!r}"
-        )
-    if steps // retrain_every > MAX_RETRAINS:
-        raise ToolInputError(
-            f"retrain_every={retrain_every} would retrain the batch model {steps // retrain_every} times; "
-            f"at most {MAX_RETRAINS} retrains are allowed, so use retrain_every >= {-(-steps // MAX_RETRAINS)}"
-        )
-    if not whole(seed) or not 0 <= seed < 2**32:
-        raise ToolInputError(f"seed must be a whole number in 0..{2**32 - 1}, got {seed!r}")
 
 
 def _run_online(x: Any, y: Any) -> tuple[list[bool], float]:
@@ -255,3 +272,31 @@ def _draw(
     fig.tight_layout()
     path = save_figure(ctx, fig, "online-vs-batch")
     return Artifact("image", path, "Rolling accuracy of online vs batch learner; drift marked in red")
+
+
+TOOL = ToolDeclaration(
+    name="online_learning_demo",
+    description="Simulate drifting user preferences and compare an online learner with batch retraining.",
+    args=OnlineLearningDemoArgs,
+    run=keyword_runner(online_learning_demo),
+    extract=online_args,
+    offer="Run the online vs batch learning simulation",
+    mcp=True,
+    examples=(
+        Example("Simulate online vs batch learning when the user's taste drifts"),
+        Example("Compare online learning and batch learning under drift in a simulation"),
+        Example("Show online vs batch learning in action"),
+        Example("Simulate user preferences that drift"),
+        Example("Run the online learning demo"),
+        Example("Demonstrate concept drift with an online learner"),
+        Example("Show how an online model adapts when preferences change"),
+        Example("run the online learning demo with 4000 steps", {"steps": 4000}),
+        Example("simulate drift and retrain the batch model every 250 events", {"retrain_every": 250}),
+        Example("plot accuracy of an online learner vs a batch learner over time"),
+        Example("Can I see a simulation of preferences drifting?"),
+        Example("Run a drift experiment comparing online and batch models"),
+        Example("visualise how batch retraining lags behind after a drift"),
+        Example("demo: online learner vs periodic retraining"),
+        Example("simulate a stream of user events with a change at step 500", {"drift_at": 500}),
+    ),
+)

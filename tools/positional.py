@@ -10,15 +10,19 @@ learned position vectors are to each other.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections import Counter
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
+from tools.arguments import positional_args
 from tools.base import Artifact, ToolContext, ToolInputError, ToolResult
 from tools.demo_models import load_model, one_torch_thread
 from tools.figures import pyplot, save_figure
 from tools.notes_refs import cite_notes
+from tools.registry import Example, ToolDeclaration, keyword_runner
 
 DEFAULT_SENTENCES = ("The cat in the tree", "The tree in the cat")
 CONTROL = "Stock markets fell sharply on Monday"
@@ -31,15 +35,56 @@ _SECTION = "Transformers > Positional Encoding"
 class PositionalEncodingDemoArgs(BaseModel):
     """Arguments of positional_encoding_demo, described for the model that picks tools."""
 
-    positions: int = Field(default=32, description="How many positions (rows) to draw, 1..2048.")
+    positions: int = Field(
+        default=32, ge=1, le=MAX_POSITIONS, description="How many positions (rows) to draw, 1..2048."
+    )
     dim: int = Field(
-        default=64, description="Width of the sinusoidal encoding to draw, an even number 2..1024."
+        default=64,
+        ge=2,
+        le=MAX_DIM,
+        description="Width of the sinusoidal encoding to draw, an even number 2..1024.",
     )
     sentences: list[str] | None = Field(
         default=None,
+        min_length=2,
+        max_length=2,
         description="Two sentences with the same words in a different order, e.g. "
         "['The cat in the tree', 'The tree in the cat'] (the default).",
     )
+
+    @field_validator("dim")
+    @classmethod
+    def _even(cls, dim: int) -> int:
+        if dim % 2:
+            raise ValueError("must be an even number (sine and cosine come in pairs)")
+        return dim
+
+    @field_validator("sentences")
+    @classmethod
+    def _same_words_other_order(cls, sentences: list[str] | None) -> list[str] | None:
+        if sentences is None:
+            return None
+        first, second = (s.strip() for s in sentences)
+        if not first or not second:
+            raise ValueError(f"both sentences must be non-empty, e.g. {list(DEFAULT_SENTENCES)}")
+        words_a, words_b = _words(first), _words(second)
+        if Counter(words_a) != Counter(words_b):
+            only_a, only_b = Counter(words_a) - Counter(words_b), Counter(words_b) - Counter(words_a)
+            raise ValueError(
+                "the two sentences must use exactly the same words in a different order; "
+                f"only in the first: {sorted(only_a.elements())}, only in the second: {sorted(only_b.elements())}"
+            )
+        if words_a == words_b:
+            raise ValueError("the two sentences are in the same order; reorder the words of one of them")
+        return [first, second]
+
+
+def _words(sentence: str) -> list[str]:
+    """The words and punctuation marks MiniLM's uncased tokenizer sees: lower case, accents dropped."""
+    plain = "".join(
+        c for c in unicodedata.normalize("NFD", sentence.lower()) if unicodedata.category(c) != "Mn"
+    )
+    return re.findall(r"[^\W_]+|\S", plain)
 
 
 def sinusoidal_encoding(positions: int, dim: int) -> Any:
@@ -64,24 +109,17 @@ def positional_encoding_demo(
     """Show that word order is invisible without positions and visible with them."""
     import torch
 
-    _check_int("positions", positions, 1, MAX_POSITIONS)
-    _check_int("dim", dim, 2, MAX_DIM)
-    if dim % 2:
-        raise ToolInputError(f"dim must be an even number in 2..{MAX_DIM} (sin/cos come in pairs), got {dim}")
-    first, second = _check_sentences(sentences)
+    first, second = sentences or DEFAULT_SENTENCES
 
     loaded = load_model("minilm")
     tok, model = loaded.tokenizer, loaded.model
     ids_a, ids_b = _token_ids(tok, first), _token_ids(tok, second)
-    if Counter(ids_a) != Counter(ids_b):
-        only_a = Counter(tok.convert_ids_to_tokens(ids_a)) - Counter(tok.convert_ids_to_tokens(ids_b))
-        only_b = Counter(tok.convert_ids_to_tokens(ids_b)) - Counter(tok.convert_ids_to_tokens(ids_a))
+    # The argument model compares words; only the tokenizer knows its tokens ("5€ a" vs "5 €a").
+    if Counter(ids_a) != Counter(ids_b) or ids_a == ids_b:
         raise ToolInputError(
-            "the two sentences must use exactly the same words in a different order; "
-            f"only in the first: {sorted(only_a.elements())}, only in the second: {sorted(only_b.elements())}"
+            f"MiniLM's tokenizer does not read {first!r} and {second!r} as the same tokens in a different "
+            "order; use plain words and keep symbols apart from them"
         )
-    if ids_a == ids_b:
-        raise ToolInputError("the two sentences are in the same order; reorder the words of one of them")
 
     emb = model.embeddings
     words = emb.word_embeddings.weight.detach()  # (vocab, 384)
@@ -138,25 +176,6 @@ def positional_encoding_demo(
 
 
 # --- checks -------------------------------------------------------------------------------------
-
-
-def _check_int(name: str, value: Any, low: int, high: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ToolInputError(f"{name} must be a whole number in {low}..{high}, got {value!r}")
-
-
-def _check_sentences(sentences: list[str] | None) -> tuple[str, str]:
-    if sentences is None:
-        return DEFAULT_SENTENCES
-    if isinstance(sentences, str) or len(sentences) != 2:
-        raise ToolInputError(
-            "sentences must be exactly two sentences with the same words in a different order, "
-            f"e.g. {list(DEFAULT_SENTENCES)}"
-        )
-    first, second = (str(s).strip() for s in sentences)
-    if not first or not second:
-        raise ToolInputError(f"both sentences must be non-empty, e.g. {list(DEFAULT_SENTENCES)}")
-    return first, second
 
 
 def _token_ids(tok: Any, sentence: str) -> list[int]:
@@ -317,3 +336,39 @@ def _draw_similarity(ctx: ToolContext, learned_sim: Any, sin_sim: Any, dim: int)
     return Artifact(
         "image", path, "Cosine similarity between position vectors: learned (MiniLM) vs sinusoidal"
     )
+
+
+TOOL = ToolDeclaration(
+    name="positional_encoding_demo",
+    description="Draw sinusoidal positional encodings and show that word order is invisible without them.",
+    args=PositionalEncodingDemoArgs,
+    run=keyword_runner(positional_encoding_demo),
+    extract=positional_args,
+    offer="Run the positional encoding demo",
+    mcp=True,
+    examples=(
+        Example(
+            "Show positional encoding for 'The cat in the tree' vs 'The tree in the cat'",
+            {"sentences": ["The cat in the tree", "The tree in the cat"]},
+        ),
+        Example("Show me positional encoding"),
+        Example("Plot the sinusoidal positional encoding"),
+        Example("Demonstrate why word order matters with positional encodings"),
+        Example(
+            "Compare 'The dog bit the man' and 'The man bit the dog' with position embeddings",
+            {"sentences": ["The dog bit the man", "The man bit the dog"]},
+        ),
+        Example("Visualize position embeddings of a real model"),
+        Example("Run the positional encoding demo with 64 positions", {"positions": 64}),
+        Example("draw the sine and cosine position signals with 128 dimensions", {"dim": 128}),
+        Example("Can I see a heatmap of positional encodings?"),
+        Example("plot positional encodings for 100 positions", {"positions": 100}),
+        Example("show me how the order of words changes the embeddings with and without positions"),
+        Example("Visualise the positional encoding matrix"),
+        Example("Graph the sinusoid waves that encode token positions"),
+        Example("demo positional encodings please"),
+        Example("Show me what positional encodings look like as a picture"),
+        Example("demonstrate how positional encoding keeps track of word order"),
+        Example("prove with a demo that transformers need positions"),
+    ),
+)

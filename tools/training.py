@@ -9,14 +9,16 @@ boundary the network ended up drawing between the two classes.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
-from tools.base import Artifact, ToolContext, ToolInputError, ToolResult
+from tools.arguments import training_args
+from tools.base import Artifact, ToolContext, ToolResult
 from tools.demo_models import one_torch_thread
 from tools.figures import pyplot, save_figure
 from tools.notes_refs import cite_notes
+from tools.registry import Example, ToolDeclaration, keyword_runner
 
 DATASETS = {
     "xor": "four noisy clusters; opposite corners share a class (no straight line separates them)",
@@ -26,6 +28,7 @@ DATASETS = {
 MAX_EPOCHS = 5000
 MAX_LAYERS = 4
 MAX_WIDTH = 256
+MAX_SEED = 2**32 - 1  # scikit-learn's random_state
 POINTS = 200
 _SECTION = "Deep Learning Basics > How does training work conceptually?"
 
@@ -33,16 +36,39 @@ _SECTION = "Deep Learning Basics > How does training work conceptually?"
 class TrainingDemoArgs(BaseModel):
     """Arguments of training_demo, described for the model that picks tools."""
 
-    dataset: str = Field(default="xor", description="Toy 2-D dataset: 'xor', 'moons' or 'circles'.")
-    hidden: list[int] = Field(
+    dataset: Literal["xor", "moons", "circles"] = Field(
+        default="xor", description="Toy 2-D dataset: 'xor', 'moons' or 'circles'."
+    )
+    hidden: list[Annotated[int, Field(ge=1, le=MAX_WIDTH)]] = Field(
         default=[8],
+        min_length=1,
+        max_length=MAX_LAYERS,
         description="Neurons in each hidden layer, 1..4 layers of 1..256 neurons, e.g. [8] or [16, 16].",
     )
-    epochs: int = Field(default=300, description="Training passes over the data, 1..5000.")
-    lr: float = Field(default=0.1, description="Learning rate (step size of each update), in (0, 10].")
-    seed: int = Field(
-        default=0, description="Random seed for data and initial weights; same seed, same result."
+    epochs: int = Field(
+        default=300, ge=1, le=MAX_EPOCHS, description="Training passes over the data, 1..5000."
     )
+    lr: float = Field(
+        default=0.1, gt=0, le=10, description="Learning rate (step size of each update), in (0, 10]."
+    )
+    seed: int = Field(
+        default=0,
+        ge=0,
+        le=MAX_SEED,
+        description="Random seed for data and initial weights, 0..4294967295; same seed, same result.",
+    )
+
+    @field_validator("dataset", mode="before")
+    @classmethod
+    def _dataset_name(cls, value: Any) -> Any:
+        """'XOR' and ' moons' name the same datasets as 'xor' and 'moons'."""
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("hidden", mode="before")
+    @classmethod
+    def _one_layer(cls, value: Any) -> Any:
+        """A single number is one hidden layer of that many neurons."""
+        return [value] if isinstance(value, int) and not isinstance(value, bool) else value
 
 
 def training_demo(
@@ -56,8 +82,8 @@ def training_demo(
     """Train an MLP from random weights on a toy dataset and explain what happened."""
     import torch
 
-    name, layers = _check(dataset, hidden, epochs, lr, seed)
-    x_np, y_np = make_dataset(name, seed)
+    layers = (hidden,) if isinstance(hidden, int) else tuple(hidden)
+    x_np, y_np = make_dataset(dataset, seed)
     x = torch.tensor(x_np, dtype=torch.float32)
     y = torch.tensor(y_np, dtype=torch.float32)[:, None]
 
@@ -74,9 +100,9 @@ def training_demo(
         final_loss = float(loss_fn(final_logits, y))
         accuracy = _accuracy(final_logits, y)
 
-    artifact = _draw(ctx, net, x_np, y_np, losses, name, layers, accuracy)
+    artifact = _draw(ctx, net, x_np, y_np, losses, dataset, layers, accuracy)
     data: dict[str, Any] = {
-        "dataset": name,
+        "dataset": dataset,
         "hidden": list(layers),
         "epochs": epochs,
         "lr": lr,
@@ -90,7 +116,9 @@ def training_demo(
         "initial_accuracy": start_acc,
         "accuracy": accuracy,
     }
-    text = _explain(name, layers, n_weights, n_biases, losses[0], final_loss, start_acc, accuracy, epochs, lr)
+    text = _explain(
+        dataset, layers, n_weights, n_biases, losses[0], final_loss, start_acc, accuracy, epochs, lr
+    )
     citation = cite_notes(_SECTION, "Initially, we start with random weights and biases")
     backprop = cite_notes(_SECTION, "After comparing the results, the backpropagation step begins")
     return ToolResult(text=text, artifacts=[artifact], citations=[citation, backprop], data=data)
@@ -114,29 +142,6 @@ def make_dataset(name: str, seed: int) -> tuple[Any, Any]:
         return (x - x.mean(0)) / x.std(0), y
     x, y = make_circles(n_samples=POINTS, noise=0.08, factor=0.45, random_state=seed)
     return x * 1.5, y
-
-
-def _check(dataset: str, hidden: Any, epochs: Any, lr: Any, seed: Any) -> tuple[str, tuple[int, ...]]:
-    name = str(dataset).strip().lower()
-    if name not in DATASETS:
-        raise ToolInputError(f"unknown dataset {dataset!r}; valid datasets: {', '.join(DATASETS)}")
-    if isinstance(hidden, int) and not isinstance(hidden, bool):
-        hidden = (hidden,)
-    layers = tuple(hidden) if isinstance(hidden, list | tuple) else ()
-    if not 1 <= len(layers) <= MAX_LAYERS or any(
-        isinstance(w, bool) or not isinstance(w, int) or not 1 <= w <= MAX_WIDTH for w in layers
-    ):
-        raise ToolInputError(
-            f"hidden must list 1..{MAX_LAYERS} hidden layers of 1..{MAX_WIDTH} neurons each, e.g. [8] or "
-            f"[16, 16]; got {hidden!r}"
-        )
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or not 1 <= epochs <= MAX_EPOCHS:
-        raise ToolInputError(f"epochs must be a whole number in 1..{MAX_EPOCHS}, got {epochs!r}")
-    if isinstance(lr, bool) or not isinstance(lr, int | float) or not 0 < lr <= 10:
-        raise ToolInputError(f"lr (learning rate) must be in (0, 10], e.g. 0.1; got {lr!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**32:
-        raise ToolInputError(f"seed must be a whole number in 0..{2**32 - 1}, got {seed!r}")
-    return name, layers
 
 
 def _mlp(layers: tuple[int, ...]) -> Any:
@@ -263,3 +268,33 @@ def _draw(
 def _percent(share: float) -> str:
     """A share as a percentage that never rounds a miss up to 100%."""
     return "100%" if share == 1.0 else f"{min(share * 100, 99.9):.1f}%"
+
+
+TOOL = ToolDeclaration(
+    name="training_demo",
+    description="Train a small neural network from random weights on a toy dataset (xor, moons, circles); "
+    "plot the loss curve and the decision boundary.",
+    args=TrainingDemoArgs,
+    run=keyword_runner(training_demo),
+    extract=training_args,
+    offer="Train a small network and show it learning",
+    mcp=True,
+    examples=(
+        Example("Train a small network on xor and show the loss", {"dataset": "xor"}),
+        Example("Train a small neural network on XOR", {"dataset": "xor"}),
+        Example("Show me a network learning"),
+        Example("Run the training demo on the moons dataset", {"dataset": "moons"}),
+        Example("Train an MLP and plot the loss curve"),
+        Example("Show backpropagation in action on a toy dataset"),
+        Example("Fit a tiny network to circles for 500 epochs", {"dataset": "circles", "epochs": 500}),
+        Example("train a net on moons with learning rate 0.05", {"dataset": "moons", "lr": 0.05}),
+        Example("Can I watch a neural network train?"),
+        Example("plot the decision boundary of a small network trained on circles"),
+        Example("run a training demo with 16 hidden units", {"hidden": [16]}),
+        Example("Let me see the loss go down while a model trains"),
+        Example("train a classifier on the xor problem for 1000 epochs with seed 3"),
+        Example("simulate training a neural network from random weights"),
+        Example("show me gradient descent training a tiny model"),
+        Example("Visualise a network learning the two moons dataset"),
+    ),
+)

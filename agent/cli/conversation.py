@@ -7,19 +7,21 @@ import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from agent.cli.common import HomeOption, LlmOption, UserOption, make_agent, open_knowledge
 
-CHAT_HELP = "Commands: /good, /bad [comment], /correct TEXT, /quit"
-
-
-def _print_reply(reply: object, as_json: bool) -> None:
+if TYPE_CHECKING:
+    from agent.core import Agent
     from agent.types import Reply
 
-    assert isinstance(reply, Reply)
+CHAT_HELP = "Commands: /good, /bad [comment], /correct TEXT, /quit"
+PICK_HINT = "Type a choice's number to pick it."
+
+
+def _print_reply(reply: Reply, as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps(reply.to_dict(), indent=2, ensure_ascii=False))
         return
@@ -28,6 +30,36 @@ def _print_reply(reply: object, as_json: bool) -> None:
         typer.echo(f"  [{i}] {citation.section} ({citation.source}:{citation.start}-{citation.end})")
     for artifact in reply.artifacts:
         typer.echo(f"  {artifact.kind}: {artifact.path}")
+    for number, choice in enumerate(reply.choices, 1):
+        typer.echo(f"{number}. {choice.label}")
+
+
+def picked_choice(message: str, last: Reply | None) -> int | None:
+    """The 0-based choice a typed number picks, when ``last`` offered that many; otherwise None.
+
+    Only a bare number of a shown choice counts, so "2 layers or 3?" is still sent as a question.
+    """
+    if last is None or not last.choices or not (message.isascii() and message.isdigit()):
+        return None
+    number = int(message)
+    return number - 1 if 1 <= number <= len(last.choices) else None
+
+
+def answer_choice(agent: Agent, last: Reply, index: int, user: str, session: str) -> Reply | None:
+    """Answer a picked choice and print it; a refused pick is explained and changes nothing (None)."""
+    try:
+        reply = agent.choose(last.id, index, user=user, session=session)
+    except ValueError as exc:
+        typer.echo(f"Choice not taken: {exc}")
+        return None
+    _print_chat_reply(reply)
+    return reply
+
+
+def _print_chat_reply(reply: Reply) -> None:
+    _print_reply(reply, as_json=False)
+    if reply.choices:
+        typer.echo(PICK_HINT)
 
 
 def ask(
@@ -84,8 +116,12 @@ def chat(user: UserOption = "default", home: HomeOption = None, llm: LlmOption =
                 continue
             typer.echo("Feedback recorded.")
             continue
+        index = picked_choice(message, last)
+        if last is not None and index is not None:
+            last = answer_choice(agent, last, index, user, session) or last
+            continue
         last = agent.chat(message, user=user, session=session)
-        _print_reply(last, as_json=False)
+        _print_chat_reply(last)
 
 
 def index(

@@ -1,4 +1,4 @@
-"""`attentive eval` and `attentive bench`: the scripted dialogues and the benchmark suite.
+"""`attentive eval`: the scripted dialogues. (The benchmark suite is the checkout's `make bench`.)
 
 Heavy imports wait inside the commands so that `attentive --help` stays instant.
 """
@@ -17,8 +17,8 @@ __all__ = ["register"]
 
 def eval_command(
     paths: Annotated[
-        list[Path], typer.Argument(help="Dialogue files or folders (searched for *.yaml, *.yml).")
-    ],
+        list[Path] | None, typer.Argument(help="Dialogue files or folders (searched for *.yaml, *.yml).")
+    ] = None,
     report: Annotated[Path | None, typer.Option("--report", help="Write the JSON report here.")] = None,
     html: Annotated[Path | None, typer.Option("--html", help="Write the HTML report here.")] = None,
     llm: LlmOption = None,
@@ -28,8 +28,21 @@ def eval_command(
     keep_homes: Annotated[
         Path | None, typer.Option("--keep-homes", help="Keep each dialogue's data home under this folder.")
     ] = None,
+    schema: Annotated[
+        bool, typer.Option("--schema", help="Print the JSON Schema of dialogue files (for editors) and exit.")
+    ] = False,
 ) -> None:
     """Run scripted dialogues against the real agent, each in a fresh data home."""
+    if schema:
+        import json
+
+        from agent.evaluation.dialogues import Dialogue
+
+        typer.echo(json.dumps(Dialogue.model_json_schema(), indent=2))
+        return
+    if not paths:
+        typer.echo("error: give dialogue files or folders (or --schema)", err=True)
+        raise typer.Exit(2)
     from rich.console import Console
     from rich.markup import escape
 
@@ -63,36 +76,6 @@ def eval_command(
         raise typer.Exit(1)
 
 
-def bench_command(
-    out: Annotated[
-        Path | None, typer.Option("--out", help="Report file (default BENCHMARKS.md; stdout with --only).")
-    ] = None,
-    quick: Annotated[
-        bool, typer.Option("--quick", help="Smaller corpora and fewer repeats (a smoke run).")
-    ] = False,
-    only: Annotated[
-        list[str] | None,
-        typer.Option("--only", help="Run only these figures (repeatable); see bench/run.py."),
-    ] = None,
-    llm: LlmOption = None,
-) -> None:
-    """Measure every speed, quality and memory target and write BENCHMARKS.md."""
-    import sys
-
-    checkout = Path(__file__).resolve().parents[2]  # bench/ sits beside agent/ in a checkout
-    if (checkout / "bench" / "run.py").exists() and str(checkout) not in sys.path:
-        sys.path.insert(0, str(checkout))
-    try:
-        from bench.run import main as bench_main
-    except ImportError as exc:
-        typer.echo(f"error: the benchmark suite lives in the source tree's bench/ folder ({exc})", err=True)
-        raise typer.Exit(2) from None
-    if out is None and not only:
-        out = Path("BENCHMARKS.md")
-    bench_main(out=out, quick=quick, only=only or None, llm=llm)
-
-
 def register(app: typer.Typer) -> None:
     """Add the evaluation commands to the main CLI."""
     app.command("eval")(eval_command)
-    app.command("bench")(bench_command)

@@ -1,4 +1,4 @@
-"""``attentive``: the command-line face. Each subject's commands live in their own module.
+"""``attentive``: the command-line interface. Each subject's commands live in their own module.
 
 Only typer is imported at start-up; the agent and its models load inside the
 commands, so ``attentive --help`` is instant.

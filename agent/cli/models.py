@@ -29,15 +29,13 @@ def register(app: typer.Typer) -> None:
         """Export MiniLM to ONNX and convert SmolLM2 for transformers, once per machine."""
         from agent.settings import load_settings
         from knowledge.minilm_onnx import ensure_exported
-        from knowledge.model_cache import use_model_cache
         from tools.demo_models import smollm2_folder
 
         settings = load_settings(model_cache=model_cache)
-        use_model_cache(settings.model_cache)
         failed = False
         for what, build in (("MiniLM (ONNX)", ensure_exported), ("SmolLM2 (transformers)", smollm2_folder)):
             try:
-                typer.echo(f"{what}: {build()}")
+                typer.echo(f"{what}: {build(settings.model_cache)}")
             except (ImportError, OSError, RuntimeError) as exc:  # ExportFailed is a RuntimeError
                 typer.echo(f"error: {what}: {exc}", err=True)
                 failed = True

@@ -12,7 +12,7 @@ from typing import Any
 
 from agent.evaluation.dialogues import Expect
 
-__all__ = ["Failure", "check_reply", "says_not_covered", "word_count"]
+__all__ = ["Failure", "check_reply", "choices_text", "says_not_covered", "word_count"]
 
 # How a reply says that the notes do not answer the question. Kept broad on
 # purpose: the check is about the meaning, not one exact sentence.
@@ -47,6 +47,12 @@ def word_count(text: str) -> int:
 
 def says_not_covered(text: str) -> bool:
     return bool(_NOT_COVERED.search(text))
+
+
+def choices_text(choices: Any) -> str:
+    """The choices a reply offered as people read them: "1. Explain it from my notes; 2. ..."."""
+    labels = [getattr(choice, "label", None) or str(choice) for choice in choices or []]
+    return "; ".join(f"{number}. {label}" for number, label in enumerate(labels, 1)) or "no choices"
 
 
 def check_reply(expect: Expect | None, reply: Any, seconds: float) -> list[Failure]:
@@ -101,4 +107,8 @@ def check_reply(expect: Expect | None, reply: Any, seconds: float) -> list[Failu
             fail("says_not_covered", "a reply saying the notes do not cover this", "an answer")
         else:
             fail("says_not_covered", "an answer", "a reply saying the notes do not cover this")
+    offered = list(getattr(reply, "choices", None) or [])
+    if expect.choices is not None and bool(offered) != expect.choices:
+        wanted = "a clarifying question with choices" if expect.choices else "an answer without choices"
+        fail("choices", wanted, choices_text(offered))
     return failures

@@ -61,6 +61,10 @@ class Expect(_Strict):
     says_not_covered: bool | None = Field(
         default=None, description="true: the reply says the notes do not cover it; false: it must not say so."
     )
+    choices: bool | None = Field(
+        default=None,
+        description="true: the reply asks a clarifying question with choices; false: it must not.",
+    )
 
     @field_validator("contains_any", "contains_all", "not_contains", "all_tools", mode="before")
     @classmethod
@@ -77,14 +81,32 @@ class Feedback(_Strict):
 
 
 class Turn(_Strict):
-    """One step of a dialogue: a message (``say``), feedback on the last reply, or an agent restart."""
+    """One step of a dialogue: a message (``say``), a picked choice, feedback on the last reply, or a restart."""
 
     say: str | None = None
+    choose: int | str | None = Field(
+        default=None,
+        description="Pick a choice of the previous reply: its number (1 is the first) or its label.",
+    )
     expect: Expect | None = None
     feedback: Feedback | None = None
     restart: bool = False
     user: str | None = Field(default=None, description="Speak as another user for this turn.")
     session: str | None = Field(default=None, description="Speak in another session for this turn.")
+
+    @field_validator("choose", mode="before")
+    @classmethod
+    def _a_choice(cls, value: Any) -> Any:
+        """People count choices from 1, and YAML reads ``choose: yes`` as true: both need a plain word."""
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, str)):
+            raise ValueError(f"choose must be a choice's number (1, 2, ...) or its label, got {value!r}")
+        if isinstance(value, int) and value < 1:
+            raise ValueError(f"choose counts from 1 (the first choice), got {value}")
+        if isinstance(value, str) and not value.strip():
+            raise ValueError("choose must not be empty: give a choice's number (1, 2, ...) or its label")
+        return value
 
     @model_validator(mode="after")
     def _one_kind(self) -> Turn:
@@ -92,6 +114,7 @@ class Turn(_Strict):
             k
             for k, on in (
                 ("say", self.say is not None),
+                ("choose", self.choose is not None),
                 ("feedback", self.feedback),
                 ("restart", self.restart),
             )
@@ -99,9 +122,9 @@ class Turn(_Strict):
         ]
         if len(kinds) != 1:
             found = ", ".join(kinds) or "none"
-            raise ValueError(f"a turn needs exactly one of say, feedback, restart (found: {found})")
-        if self.expect is not None and self.say is None:
-            raise ValueError("expect belongs to a say turn")
+            raise ValueError(f"a turn needs exactly one of say, choose, feedback, restart (found: {found})")
+        if self.expect is not None and self.kind not in ("say", "choose"):
+            raise ValueError("expect belongs to a say or choose turn")
         if self.say is not None and not self.say.strip():
             raise ValueError("say must not be empty")
         return self
@@ -110,6 +133,8 @@ class Turn(_Strict):
     def kind(self) -> str:
         if self.say is not None:
             return "say"
+        if self.choose is not None:
+            return "choose"
         return "feedback" if self.feedback is not None else "restart"
 
 
@@ -125,8 +150,9 @@ class Dialogue(_Strict):
 
     @model_validator(mode="after")
     def _feedback_follows_a_reply(self) -> Dialogue:
-        if self.turns[0].kind == "feedback":
-            raise ValueError("the first turn cannot be feedback: there is no reply yet")
+        first = self.turns[0].kind
+        if first in ("feedback", "choose"):
+            raise ValueError(f"the first turn cannot be {first}: there is no reply yet")
         return self
 
 

@@ -70,13 +70,29 @@ def _e(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
-def _turn_row(turn: TurnResult) -> str:
+def _asked(turn: TurnResult) -> str:
+    """The turn's own part, as HTML: what was said, picked, rated or restarted."""
     if turn.kind == "say":
-        asked = f"<b>{_e(turn.user)}:</b> {_e(turn.say)}"
-    elif turn.kind == "feedback":
-        asked = f"<i>feedback</i> {_e(json.dumps(turn.feedback, ensure_ascii=False))}"
-    else:
-        asked = "<i>restart the agent</i>"
+        return f"<b>{_e(turn.user)}:</b> {_e(turn.say)}"
+    if turn.kind == "choose":
+        picked = _e(turn.choice or "a choice that was not offered")
+        sent = f"<br><span class='meta'>sends: {_e(turn.say)}</span>" if turn.say else ""
+        return f"<b>{_e(turn.user)}</b> <i>picks</i> {picked}{sent}"
+    if turn.kind == "feedback":
+        return f"<i>feedback</i> {_e(json.dumps(turn.feedback, ensure_ascii=False))}"
+    return "<i>restart the agent</i>"
+
+
+def _offered(turn: TurnResult) -> str:
+    """The choices a clarifying reply offered, numbered as a script's ``choose`` counts them."""
+    if not turn.choices:
+        return ""
+    items = "".join(f"<li>{_e(c.get('label', ''))}</li>" for c in turn.choices)
+    return f"<p class='meta'>choices offered:</p><ol>{items}</ol>"
+
+
+def _turn_row(turn: TurnResult) -> str:
+    asked = _asked(turn)
     tools = ", ".join(f"{_e(c['name'])}{'' if c.get('ok', True) else ' (failed)'}" for c in turn.tool_calls)
     cites = "<br>".join(_e(c.get("section", "")) for c in turn.citations)
     arts = "<br>".join(f"{_e(a.get('kind'))}: {_e(a.get('path'))}" for a in turn.artifacts)
@@ -84,7 +100,7 @@ def _turn_row(turn: TurnResult) -> str:
     failed = "".join(f"<li><pre>{_e(p)}</pre></li>" for p in problems)
     status = "pass" if turn.passed else "fail"
     return (
-        f"<tr><td class='{status}'>{turn.index}</td><td>{asked}</td><td><pre>{_e(turn.text)}</pre></td>"
+        f"<tr><td class='{status}'>{turn.index}</td><td>{asked}</td><td><pre>{_e(turn.text)}</pre>{_offered(turn)}</td>"
         f"<td>{tools}</td><td>{cites}</td><td>{arts}</td><td>{turn.seconds:.2f}</td>"
         f"<td class='failures'><ul>{failed}</ul></td></tr>"
     )
@@ -128,6 +144,13 @@ def _clip(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _said(turn: TurnResult) -> str:
+    """The turn in one line for the console: the message, the picked choice, the feedback or the kind."""
+    if turn.kind == "choose":
+        return f"picks {turn.choice or 'a choice that was not offered'}"
+    return turn.say or (json.dumps(turn.feedback) if turn.feedback else turn.kind)
+
+
 def print_summary(suite: SuiteResult, console: Any = None) -> None:
     """A table of dialogues, then one row per failed expectation with the reply that failed it."""
     from rich.console import Console
@@ -155,7 +178,7 @@ def print_summary(suite: SuiteResult, console: Any = None) -> None:
             failed.add_row(escape(d.name), "", escape(d.error), "")
         for t in d.failed_turns:
             problems = [str(f) for f in t.failures] + ([t.error] if t.error else [])
-            said = t.say or (json.dumps(t.feedback) if t.feedback else t.kind)
+            said = _said(t)
             cells = (f"{d.name} #{t.index}", _clip(said, 120), "\n".join(problems), _clip(t.text))
             failed.add_row(*(escape(cell) for cell in cells))
     if failed.row_count:

@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agent.evaluation.checks import Failure, check_reply
+from agent.evaluation.checks import Failure, check_reply, choices_text
 from agent.evaluation.dialogues import Dialogue, Turn
 
-__all__ = ["DialogueResult", "SuiteResult", "TurnResult", "run_dialogue", "run_dialogues"]
+__all__ = ["DialogueResult", "SuiteResult", "TurnResult", "pick_choice", "run_dialogue", "run_dialogues"]
 
 AgentFactory = Callable[[Path], Any]
 
@@ -39,6 +39,8 @@ class TurnResult:
     tool_calls: list[dict[str, Any]] = field(default_factory=list)
     citations: list[dict[str, Any]] = field(default_factory=list)
     artifacts: list[dict[str, Any]] = field(default_factory=list)
+    choices: list[dict[str, Any]] = field(default_factory=list)  # what the reply offered to pick from
+    choice: str = ""  # for a choose turn: the picked choice, "2. Explain it from my notes"
     seconds: float = 0.0
     feedback: dict[str, Any] | None = None
     failures: list[Failure] = field(default_factory=list)
@@ -105,19 +107,67 @@ def _error_text(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}\n{where}"
 
 
-def _say(agent: Any, dialogue: Dialogue, turn: Turn, result: TurnResult) -> Any:
-    user = turn.user or dialogue.user
-    result.say, result.user = turn.say or "", user
-    started = time.perf_counter()
-    reply = agent.chat(turn.say, user=user, session=turn.session or dialogue.session)
-    result.seconds = time.perf_counter() - started
+def _record(result: TurnResult, turn: Turn, reply: Any, seconds: float) -> Any:
+    """Keep what the reply showed, and check it against the turn's expectations."""
+    result.seconds = seconds
     result.text = reply.text
     result.reply_id = reply.id
     result.tool_calls = [call.to_dict() for call in reply.tool_calls]
     result.citations = [citation.to_dict() for citation in reply.citations]
     result.artifacts = [artifact.to_dict() for artifact in reply.artifacts]
-    result.failures = check_reply(turn.expect, reply, result.seconds)
+    result.choices = [choice.to_dict() for choice in getattr(reply, "choices", None) or []]
+    result.failures = check_reply(turn.expect, reply, seconds)
     return reply
+
+
+def _say(agent: Any, dialogue: Dialogue, turn: Turn, result: TurnResult) -> Any:
+    user = turn.user or dialogue.user
+    result.say, result.user = turn.say or "", user
+    started = time.perf_counter()
+    reply = agent.chat(turn.say, user=user, session=turn.session or dialogue.session)
+    return _record(result, turn, reply, time.perf_counter() - started)
+
+
+def pick_choice(choices: list[Any], wanted: int | str) -> tuple[int | None, Failure | None]:
+    """The 0-based index of the choice a script names (its number from 1, or its label), or why none fits.
+
+    A label matches exactly (ignoring case) or, failing that, as the only label containing it.
+    """
+    if not choices:
+        return None, Failure("choose", "a previous reply that offered choices", "a reply without choices")
+    offered = choices_text(choices)
+    if isinstance(wanted, int):
+        if wanted > len(choices):
+            return None, Failure("choose", f"choice {wanted}", f"only {len(choices)} offered: {offered}")
+        return wanted - 1, None
+    labels = [str(getattr(c, "label", "")).casefold() for c in choices]
+    key = wanted.strip().casefold()
+    found = [i for i, label in enumerate(labels) if label == key] or [
+        i for i, label in enumerate(labels) if key in label
+    ]
+    if len(found) != 1:
+        how = "no choice" if not found else f"{len(found)} choices"
+        return None, Failure("choose", f"one choice labelled {wanted!r}", f"{how} match: {offered}")
+    return found[0], None
+
+
+def _choose(agent: Any, dialogue: Dialogue, turn: Turn, result: TurnResult, previous: Any) -> Any:
+    """Pick a choice of the previous reply as a user clicking it would; returns the new last reply."""
+    assert turn.choose is not None
+    result.user = turn.user or dialogue.user
+    if previous is None:
+        raise RuntimeError("choose with no earlier reply")
+    choices = list(getattr(previous, "choices", None) or [])
+    index, failure = pick_choice(choices, turn.choose)
+    if index is None:
+        assert failure is not None
+        result.failures = [failure]
+        return previous
+    result.choice = f"{index + 1}. {choices[index].label}"
+    result.say = choices[index].message
+    started = time.perf_counter()
+    reply = agent.choose(previous.id, index, user=result.user, session=turn.session)
+    return _record(result, turn, reply, time.perf_counter() - started)
 
 
 def run_dialogue(dialogue: Dialogue, factory: AgentFactory, home: Path) -> DialogueResult:
@@ -134,6 +184,8 @@ def run_dialogue(dialogue: Dialogue, factory: AgentFactory, home: Path) -> Dialo
             try:
                 if turn.kind == "say":
                     last_reply = _say(agent, dialogue, turn, turn_result)
+                elif turn.kind == "choose":
+                    last_reply = _choose(agent, dialogue, turn, turn_result, last_reply)
                 elif turn.kind == "feedback":
                     assert turn.feedback is not None
                     turn_result.feedback = turn.feedback.model_dump()

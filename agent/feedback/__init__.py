@@ -3,6 +3,6 @@
 from agent.feedback.records import Correction, FeedbackEvent
 from agent.feedback.service import FeedbackService
 from agent.feedback.store import GLOBAL_USER
-from agent.feedback.style import AnswerStyle
+from knowledge.answer import AnswerStyle
 
 __all__ = ["GLOBAL_USER", "AnswerStyle", "Correction", "FeedbackEvent", "FeedbackService"]

@@ -17,20 +17,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from agent.feedback.records import Correction
-from agent.feedback.style import (
-    BRIEF_SENTENCES,
-    DETAILED_SENTENCES,
-    MAX_SENTENCES,
-    AnswerStyle,
-    Detail,
-    count_sentences,
-)
+from knowledge.answer import BRIEF_SENTENCES, DETAILED_SENTENCES, AnswerStyle, Detail, answer_sentences
 
 if TYPE_CHECKING:
     from agent.feedback.store import FeedbackStore
     from knowledge.types import ScoredChunk
 
 Embed = Callable[[list[str]], np.ndarray]
+
+MAX_SENTENCES = 10  # the longest a "more detail" comment can grow a user's detailed answers
 
 # ---------------------------------------------------------------------------------------
 # Comment cues: what a comment says about length and examples.
@@ -160,7 +155,8 @@ class StyleLearner:
         reply_text: str = "",
     ) -> StyleState:
         cues = comment_cues(comment)
-        served_sentences = min(served.max_sentences, count_sentences(reply_text) or served.max_sentences)
+        written = len(answer_sentences(reply_text))  # counted as the composer built it
+        served_sentences = min(served.max_sentences, written or served.max_sentences)
         if cues.length < 0:
             # Shorter, now: at most 60% of what was just served, and never longer than brief.
             target = max(1, min(state.brief_sentences, math.floor(0.6 * served_sentences)))
@@ -259,30 +255,6 @@ class RetrievalPreferences:
 # Routing corrections
 # ---------------------------------------------------------------------------------------
 
-# Words that name a tool, for when no router classifier is injected (or it abstains).
-TOOL_KEYWORDS: dict[str, tuple[str, ...]] = {
-    "attention_demo": (
-        "attention picture",
-        "attention map",
-        "attention heatmap",
-        "attention demo",
-        "attention weights",
-        "attention_demo",
-    ),
-    "positional_encoding_demo": (
-        "positional encoding",
-        "position encoding",
-        "positional_encoding_demo",
-        "sinusoid",
-    ),
-    "training_demo": ("training demo", "training curve", "loss curve", "train a", "training_demo"),
-    "online_learning_demo": ("online learning", "online_learning_demo", "drift demo"),
-    "hub_lookup": ("hugging face", "huggingface", "model card", "hub lookup", "on the hub", "hub_lookup"),
-    "generate_text": ("generate text", "write a story", "text generation", "generate_text"),
-    "generate_image": ("an image", "a picture of", "draw", "generate an image", "generate_image"),
-    "generate_audio": ("audio", "speech", "say it", "read it aloud", "generate_audio"),
-    "search_notes": ("search the notes", "from the notes", "in my notes", "search_notes"),
-}
 # A comment must say a tool was wrong before anything is learned: "no, I wanted ...".
 _WRONG_TOOL = re.compile(
     r"\bwanted\b|\bi meant\b|\binstead\b|\bwrong (tool|one|demo|thing|picture)\b|\bi asked for\b|"
@@ -297,12 +269,16 @@ class RouteCorrector:
     """Finds the tool a user says they wanted, so the router can learn it.
 
     Careful on purpose: a false route teaches the router something the user
-    never said. The injected classifier is asked only when the comment says a
-    tool was wrong and carries no style cue ("too long" is about length, not
-    routing); tool keywords are the fallback.
+    never said. The injected classifier (the router's intent model) is asked only
+    when the comment says a tool was wrong and carries no style cue ("too long" is
+    about length, not routing); a tool named outright ("generate_image", "hub
+    lookup") is the fallback.
     """
 
-    def __init__(self, classify_tool: Callable[[str], str | None] | None = None):
+    def __init__(
+        self, tool_names: Sequence[str] = (), classify_tool: Callable[[str], str | None] | None = None
+    ):
+        self.tool_names = list(tool_names)
         self.classify_tool = classify_tool
 
     def wanted_tool(self, comment: str | None, ran: Sequence[str]) -> str | None:
@@ -312,7 +288,7 @@ class RouteCorrector:
         if not strong and not _BARE_NO.search(comment):
             return None
         lowered = comment.lower()
-        named = [tool for tool, words in TOOL_KEYWORDS.items() if any(w in lowered for w in words)]
+        named = [t for t in self.tool_names if t in lowered or t.replace("_", " ") in lowered]
         candidates: list[str] = []
         if strong and self.classify_tool is not None and comment_cues(comment) == Cues():
             guess = self.classify_tool(comment)

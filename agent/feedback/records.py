@@ -1,10 +1,20 @@
-"""Plain records the feedback service hands out: events, corrections, stored replies."""
+"""Plain records the feedback service hands out: events, corrections, stored replies.
+
+Each record reads itself from a row of ``feedback.sqlite3`` (``from_row``), so
+the column-to-field mapping and the decoding of JSON columns live in one place
+and the store never builds a record field by field.
+"""
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+import sqlite3
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
 from typing import Any
+
+from agent.types import Artifact, Choice, Citation, Reply, ToolCall
+from knowledge.answer import AnswerStyle
 
 
 @dataclass(frozen=True)
@@ -24,6 +34,11 @@ class FeedbackEvent:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> FeedbackEvent:
+        """A row of the ``events`` table."""
+        return cls(**_fields(cls, row, promoted=bool(row["promoted"])))
+
 
 @dataclass(frozen=True)
 class Correction:
@@ -40,6 +55,11 @@ class Correction:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> Correction:
+        """A row of the ``corrections`` table (its embedding is the store's business, not the record's)."""
+        return cls(**_fields(cls, row, promoted=bool(row["promoted"])))
+
 
 @dataclass(frozen=True)
 class ReplyRecord:
@@ -55,6 +75,9 @@ class ReplyRecord:
     tool_calls: list[dict[str, Any]] = field(default_factory=list)
     cited_chunk_ids: list[str] = field(default_factory=list)
     created: str = ""
+    choices: list[dict[str, Any]] = field(default_factory=list)
+    citations: list[dict[str, Any]] = field(default_factory=list)
+    artifacts: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def tool_names(self) -> list[str]:
@@ -64,16 +87,54 @@ class ReplyRecord:
         return asdict(self)
 
     @classmethod
-    def from_row(cls, row: Any) -> ReplyRecord:
-        return cls(
-            id=row["id"],
-            user=row["user"],
-            session=row["session"],
-            question=row["question"],
-            text=row["text"],
-            style=row["style"],
-            words=row["words"],
-            tool_calls=json.loads(row["tool_calls"] or "[]"),
-            cited_chunk_ids=json.loads(row["cited_chunk_ids"] or "[]"),
-            created=row["created"],
+    def from_row(cls, row: sqlite3.Row) -> ReplyRecord:
+        """A row of the ``replies`` table, its JSON columns decoded."""
+        lists = ("tool_calls", "cited_chunk_ids", "choices", "citations", "artifacts")
+        return cls(**_fields(cls, row, **{name: json.loads(row[name] or "[]") for name in lists}))
+
+    def to_reply(self) -> Reply:
+        """The reply as the agent gave it (text, tool steps, sources, figures, choices), for a reload."""
+        return Reply(
+            id=self.id,
+            text=self.text,
+            citations=[Citation(**_known(Citation, c)) for c in self.citations],
+            tool_calls=[_tool_call(c) for c in self.tool_calls],
+            artifacts=[_artifact(a) for a in self.artifacts],
+            user=self.user,
+            session=self.session,
+            style=AnswerStyle.from_value(self.style).detail,
+            choices=[Choice.from_dict(c) for c in self.choices],
         )
+
+
+def _known(record: type[Any], data: dict[str, Any]) -> dict[str, Any]:
+    """The entries of ``data`` that are fields of ``record``."""
+    names = {f.name for f in fields(record)}
+    return {key: value for key, value in data.items() if key in names}
+
+
+def _artifact(data: dict[str, Any]) -> Artifact:
+    """A stored figure or sound (``Artifact.to_dict``) back as a record; the page checks its path."""
+    return Artifact(data["kind"], Path(str(data["path"])), str(data.get("caption", "")))
+
+
+def _tool_call(data: dict[str, Any]) -> ToolCall:
+    """A stored tool call (``ToolCall.to_dict``; older rows may hold only a name) back as a record."""
+    return ToolCall(
+        name=str(data.get("name", "")),
+        args=dict(data.get("args") or {}),
+        ok=bool(data.get("ok", True)),
+        error=data.get("error"),
+        seconds=float(data.get("seconds") or 0.0),
+    )
+
+
+def _fields(record: type[Any], row: sqlite3.Row, **decoded: Any) -> dict[str, Any]:
+    """The row's columns that are fields of ``record``, by name, with ``decoded`` ones replaced.
+
+    A column the record does not have (an embedding) is left out, and a field
+    the table does not have (a similarity) keeps its default.
+    """
+    columns = set(row.keys())
+    values = {f.name: row[f.name] for f in fields(record) if f.name in columns}
+    return values | decoded

@@ -31,7 +31,8 @@ from agent.feedback.learners import (
 )
 from agent.feedback.records import Correction, FeedbackEvent, ReplyRecord
 from agent.feedback.store import GLOBAL_USER, FeedbackStore, now_iso
-from agent.feedback.style import AnswerStyle, Detail, count_words
+from agent.names import check_name
+from knowledge.answer import AnswerStyle, Detail
 
 if TYPE_CHECKING:
     from knowledge.types import ScoredChunk
@@ -48,6 +49,7 @@ class FeedbackService:
         self,
         home: Path,
         embed: Embed,
+        tool_names: Sequence[str] = (),
         classify_tool: Callable[[str], str | None] | None = None,
         learn_route: Callable[[str, str, str], None] | None = None,
         default_style: Detail = "detailed",
@@ -60,7 +62,7 @@ class FeedbackService:
         self.max_comment_chars = max_comment_chars
         self.style_learner = StyleLearner(default_style)
         self.retrieval = RetrievalPreferences(self.store, self.embed)
-        self.routes = RouteCorrector(classify_tool)
+        self.routes = RouteCorrector(tool_names, classify_tool)
         self.memory = CorrectionsMemory(self.store, self.embed)
 
     def embed(self, texts: list[str]) -> np.ndarray:
@@ -84,12 +86,20 @@ class FeedbackService:
         style: AnswerStyle | str,
         tool_calls: Sequence[dict[str, Any] | Any] = (),
         cited_chunk_ids: Sequence[str] = (),
+        choices: Sequence[dict[str, Any]] = (),
+        citations: Sequence[dict[str, Any] | Any] = (),
+        artifacts: Sequence[dict[str, Any] | Any] = (),
     ) -> None:
-        """Keep what feedback on this reply will need: what was asked, served, run and cited."""
+        """Keep what feedback on this reply will need (what was asked, served, run and cited), and
+        what a reloaded page shows again: the sources (``Citation``) and figures (``Artifact``)."""
         if not reply_id or not str(reply_id).strip():
             raise ValueError("reply_id must be a non-empty string")
         _check_user(user)
-        calls = [c.to_dict() if hasattr(c, "to_dict") else dict(c) for c in tool_calls]
+
+        def _dicts(items: Sequence[dict[str, Any] | Any]) -> list[dict[str, Any]]:
+            """Records (anything with ``to_dict``) or plain dicts, as the store keeps them in JSON."""
+            return [item.to_dict() if hasattr(item, "to_dict") else dict(item) for item in items]
+
         served = AnswerStyle.from_value(style)
         self.store.add_reply(
             ReplyRecord(
@@ -99,10 +109,13 @@ class FeedbackService:
                 question=question,
                 text=text,
                 style=served.to_json(),
-                words=count_words(text),
-                tool_calls=calls,
+                words=len(text.split()),
+                tool_calls=_dicts(tool_calls),
                 cited_chunk_ids=[str(c) for c in cited_chunk_ids],
                 created=now_iso(),
+                choices=_dicts(choices),
+                citations=_dicts(citations),
+                artifacts=_dicts(artifacts),
             )
         )
 
@@ -155,9 +168,16 @@ class FeedbackService:
             self._learn_route(reply.question, wanted, reply.user)
         return event
 
+    def learn_choice(self, reply_id: str, question: str, message: str, intent: str, user: str) -> None:
+        """A picked choice: stored first, then both the unclear question and the chosen message are learned."""
+        self.store.add_choice(reply_id, user, message, intent)
+        self._learn_route(question, intent, user)
+        self._learn_route(message, intent, user)
+
     # -- what the agent asks before answering -------------------------------------------------
 
     def style_for(self, user: str) -> AnswerStyle:
+        """The style this user's next answer gets; ``.describe()`` puts it in words."""
         return self.style_learner.style(self._style_state(user))
 
     def rerank(self, user: str, question: str, candidates: Sequence[ScoredChunk]) -> list[ScoredChunk]:
@@ -229,7 +249,7 @@ class FeedbackService:
 
 
 def _check_user(user: str) -> None:
-    if not isinstance(user, str) or not user.strip():
-        raise ValueError("user must be a non-empty name")
+    """A valid name (``agent.names``) that is not the one promoted feedback is kept under."""
+    check_name("user", user)
     if user == GLOBAL_USER:
         raise ValueError(f"user name {GLOBAL_USER!r} is reserved for promoted (global) feedback")

@@ -94,11 +94,34 @@ def _m003_indexes(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX replies_user ON replies(user)")
 
 
+def _m004_choices(db: sqlite3.Connection) -> None:
+    """Clarifying questions: the choices a reply offered, and which one each user picked."""
+    db.execute("ALTER TABLE replies ADD COLUMN choices TEXT NOT NULL DEFAULT '[]'")
+    db.execute(
+        """CREATE TABLE choices_made (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            reply_id TEXT NOT NULL REFERENCES replies(id),
+            user TEXT NOT NULL,
+            message TEXT NOT NULL,
+            intent TEXT NOT NULL,
+            created TEXT NOT NULL)"""
+    )
+    db.execute("CREATE INDEX choices_made_user ON choices_made(user)")
+
+
+def _m005_reply_sources_and_figures(db: sqlite3.Connection) -> None:
+    """What a reloaded chat page shows under each answer: its sources and figures (``to_dict`` lists)."""
+    db.execute("ALTER TABLE replies ADD COLUMN citations TEXT NOT NULL DEFAULT '[]'")
+    db.execute("ALTER TABLE replies ADD COLUMN artifacts TEXT NOT NULL DEFAULT '[]'")
+
+
 # Append only: a data home at version N runs migrations N+1.. in this order.
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _m001_initial,
     _m002_chunk_prefs_and_routes,
     _m003_indexes,
+    _m004_choices,
+    _m005_reply_sources_and_figures,
 ]
 
 
@@ -173,25 +196,28 @@ class FeedbackStore:
     # -- replies ------------------------------------------------------------------------
 
     def add_reply(self, reply: ReplyRecord) -> None:
+        columns = {
+            "id": reply.id,
+            "user": reply.user,
+            "session": reply.session,
+            "question": reply.question,
+            "text": reply.text,
+            "style": reply.style,
+            "words": reply.words,
+            "tool_calls": json.dumps(reply.tool_calls, default=str),
+            "cited_chunk_ids": json.dumps(list(reply.cited_chunk_ids)),
+            "created": reply.created or now_iso(),
+            "choices": json.dumps(list(reply.choices)),
+            "citations": json.dumps(list(reply.citations), default=str),
+            "artifacts": json.dumps(list(reply.artifacts), default=str),
+        }
+        names = ", ".join(columns)
+        updates = ", ".join(f"{name}=excluded.{name}" for name in columns if name not in ("id", "created"))
         with self.transaction() as tx:
             tx.execute(
-                """INSERT INTO replies VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                   ON CONFLICT(id) DO UPDATE SET user=excluded.user, session=excluded.session,
-                   question=excluded.question, text=excluded.text, style=excluded.style,
-                   words=excluded.words, tool_calls=excluded.tool_calls,
-                   cited_chunk_ids=excluded.cited_chunk_ids""",
-                (
-                    reply.id,
-                    reply.user,
-                    reply.session,
-                    reply.question,
-                    reply.text,
-                    reply.style,
-                    reply.words,
-                    json.dumps(reply.tool_calls, default=str),
-                    json.dumps(list(reply.cited_chunk_ids)),
-                    reply.created or now_iso(),
-                ),
+                f"""INSERT INTO replies ({names}) VALUES ({", ".join("?" * len(columns))})
+                   ON CONFLICT(id) DO UPDATE SET {updates}""",
+                tuple(columns.values()),
             )
 
     def get_reply(self, reply_id: str) -> ReplyRecord | None:
@@ -239,13 +265,13 @@ class FeedbackStore:
 
     def get_event(self, event_id: int) -> FeedbackEvent | None:
         row = self._conn().execute("SELECT * FROM events WHERE id = ?", (event_id,)).fetchone()
-        return _event(row) if row else None
+        return FeedbackEvent.from_row(row) if row else None
 
     def events(self, user: str | None = None) -> list[FeedbackEvent]:
         sql, args = "SELECT * FROM events", ()
         if user is not None:
             sql, args = sql + " WHERE user = ?", (user,)
-        return [_event(r) for r in self._conn().execute(sql + " ORDER BY id", args)]
+        return [FeedbackEvent.from_row(r) for r in self._conn().execute(sql + " ORDER BY id", args)]
 
     def add_correction(
         self, event_id: int, user: str, question: str, text: str, embedding: bytes | None
@@ -260,13 +286,7 @@ class FeedbackStore:
     def corrections(self, user: str, include_promoted: bool = True) -> list[tuple[Correction, bytes | None]]:
         sql = "SELECT * FROM corrections WHERE user = ?" + (" OR promoted = 1" if include_promoted else "")
         rows = self._conn().execute(sql + " ORDER BY id", (user,)).fetchall()
-        return [
-            (
-                Correction(r["id"], r["event_id"], r["user"], r["question"], r["text"], bool(r["promoted"])),
-                r["embedding"],
-            )
-            for r in rows
-        ]
+        return [(Correction.from_row(r), r["embedding"]) for r in rows]
 
     def add_chunk_prefs(
         self, event_id: int, user: str, chunk_ids: list[str], sign: int, embedding: bytes
@@ -303,7 +323,22 @@ class FeedbackStore:
                 found.append((question, tool, GLOBAL_USER))
             if user is None or (owner == user and not promoted):
                 found.append((question, tool, owner))
+        picked = self._conn().execute(
+            """SELECT r.question, c.message, c.intent, c.user FROM choices_made c
+               JOIN replies r ON r.id = c.reply_id ORDER BY c.id"""
+        )
+        for question, message, intent, owner in picked.fetchall():
+            if user is None or owner == user:
+                found += [(question, intent, owner), (message, intent, owner)]
         return found
+
+    def add_choice(self, reply_id: str, user: str, message: str, intent: str) -> None:
+        """A user picked a choice of a clarifying question: a routing correction of theirs."""
+        with self.transaction() as tx:
+            tx.execute(
+                "INSERT INTO choices_made (reply_id, user, message, intent, created) VALUES (?, ?, ?, ?, ?)",
+                (reply_id, user, message, intent, now_iso()),
+            )
 
     def mark_promoted(self, event_id: int) -> None:
         with self.transaction() as tx:
@@ -332,22 +367,31 @@ class FeedbackStore:
 
     def export_rows(self) -> Iterator[dict[str, Any]]:
         """Every event joined with the reply it judged, oldest first."""
-        rows = (
-            self._conn()
-            .execute(
-                """SELECT e.id AS event_id, e.reply_id, e.user, r.session, r.question, r.text AS reply_text,
-                      r.style, r.words, r.tool_calls, r.cited_chunk_ids, e.score, e.comment,
-                      e.correction, e.wanted_tool, e.created, e.promoted
-               FROM events e JOIN replies r ON r.id = e.reply_id ORDER BY e.id"""
-            )
-            .fetchall()
-        )
-        for row in rows:
-            item = dict(row)
-            item["tool_calls"] = json.loads(item["tool_calls"] or "[]")
-            item["cited_chunk_ids"] = json.loads(item["cited_chunk_ids"] or "[]")
-            item["promoted"] = bool(item["promoted"])
-            yield item
+        events = self.events()
+        rows = self._conn().execute("SELECT * FROM replies WHERE id IN (SELECT reply_id FROM events)")
+        replies = {row["id"]: ReplyRecord.from_row(row) for row in rows}
+        for event in events:
+            reply = replies.get(event.reply_id)
+            if reply is None:  # its user was reset between the two reads
+                continue
+            yield {
+                "event_id": event.id,
+                "reply_id": event.reply_id,
+                "user": event.user,
+                "session": reply.session,
+                "question": reply.question,
+                "reply_text": reply.text,
+                "style": reply.style,
+                "words": reply.words,
+                "tool_calls": reply.tool_calls,
+                "cited_chunk_ids": reply.cited_chunk_ids,
+                "score": event.score,
+                "comment": event.comment,
+                "correction": event.correction,
+                "wanted_tool": event.wanted_tool,
+                "created": event.created,
+                "promoted": event.promoted,
+            }
 
     def reset_user(self, user: str) -> dict[str, int]:
         """Forget what one user taught; events the operator promoted stay, since they are global now."""
@@ -361,23 +405,10 @@ class FeedbackStore:
                     f"DELETE FROM corrections WHERE event_id IN ({own})", (user,)
                 ).rowcount,
                 "events": tx.execute("DELETE FROM events WHERE user = ? AND promoted = 0", (user,)).rowcount,
+                "choices": tx.execute("DELETE FROM choices_made WHERE user = ?", (user,)).rowcount,
                 "replies": tx.execute(
                     "DELETE FROM replies WHERE user = ? AND id NOT IN (SELECT reply_id FROM events)", (user,)
                 ).rowcount,
                 "learner_state": tx.execute("DELETE FROM learner_state WHERE user = ?", (user,)).rowcount,
             }
         return counts
-
-
-def _event(row: sqlite3.Row) -> FeedbackEvent:
-    return FeedbackEvent(
-        id=row["id"],
-        reply_id=row["reply_id"],
-        user=row["user"],
-        score=row["score"],
-        comment=row["comment"],
-        correction=row["correction"],
-        created=row["created"],
-        promoted=bool(row["promoted"]),
-        wanted_tool=row["wanted_tool"],
-    )

@@ -13,9 +13,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from agent.types import HistoryEntry, StreamEvent
+
 REPLY_PREFIX = "reply-"
+MAX_CHOICES = 3  # choice buttons under the chat; a clarifying question offers two
 THUMBS = {1: "Like", -1: "Dislike"}
-SCORES = {"Like": 1, "Dislike": -1}
 MAX_ARGS_CHARS = 120
 MAX_QUOTE_CHARS = 240
 
@@ -23,7 +25,7 @@ Message = dict[str, Any]
 
 
 def _get(obj: Any, name: str, default: Any = None) -> Any:
-    """Read a field from a dataclass or a dict alike (history comes as dicts, replies as objects)."""
+    """Read a field from a record or a dict alike (a tool call may come either way)."""
     if isinstance(obj, Mapping):
         return obj.get(name, default)
     return getattr(obj, name, default)
@@ -133,6 +135,7 @@ class TurnView:
         self.text = ""
         self.final: list[Message] | None = None
         self.reply_id: str | None = None
+        self.offer: dict[str, Any] = {}
 
     def add(self, event: Any) -> None:
         kind = _get(event, "kind")
@@ -160,6 +163,7 @@ class TurnView:
 
     def _finish(self, reply: Any) -> None:
         self.reply_id = str(_get(reply, "id", ""))
+        self.offer = choice_offer(reply)
         # Steps the stream never closed are closed from the reply's own record.
         recorded = list(_get(reply, "tool_calls", []) or [])
         for index, (step_id, call, done) in enumerate(self.steps):
@@ -187,20 +191,31 @@ class TurnView:
         return out
 
 
-def history_messages(history: Sequence[Mapping[str, Any]], artifacts_dir: Path) -> list[Message]:
-    """A stored conversation, as ``Agent.history`` returns it, back into chat messages."""
+def choice_offer(reply: Any) -> dict[str, Any]:
+    """What the choice buttons need from a reply: its id and each choice's label and message.
+
+    Empty when the reply asked nothing. Kept as plain data in the page's state, so a click says
+    which reply and which choice it means without asking the agent again.
+    """
+    choices = list(_get(reply, "choices", []) or [])[:MAX_CHOICES]
+    if not choices:
+        return {}
+    return {
+        "reply_id": str(_get(reply, "id", "")),
+        "choices": [
+            {"label": str(_get(c, "label", "")), "message": str(_get(c, "message", ""))} for c in choices
+        ],
+    }
+
+
+def history_messages(history: Sequence[HistoryEntry], artifacts_dir: Path) -> list[Message]:
+    """A stored conversation (``Agent.history``) back into chat messages, each answer drawn as it was live:
+    its tool steps, its text with sources, and its figures."""
     out: list[Message] = []
-    for number, item in enumerate(history):
-        role = _get(item, "role", "assistant")
-        content = str(_get(item, "content", "") or "")
-        if role == "user":
-            out.append({"role": "user", "content": content})
-            continue
-        for index, call in enumerate(_get(item, "tool_calls", []) or []):
-            out += tool_step(call, f"h{number}-tool-{index}", True)
-        reply_id = _get(item, "reply_id") or _get(item, "id") or ""
-        out.append(answer_message(str(reply_id), content, _get(item, "citations", []) or []))
-        out += artifact_messages(_get(item, "artifacts", []) or [], artifacts_dir)
+    for number, entry in enumerate(history):
+        view = TurnView(f"h{number}", artifacts_dir)
+        view.add(StreamEvent("reply", reply=entry.reply))
+        out += [{"role": "user", "content": entry.question}, *view.messages()]
     return out
 
 
@@ -239,13 +254,17 @@ def reply_id_at(messages: Sequence[Mapping[str, Any]], index: int | Sequence[int
 def feedback_values(
     messages: Sequence[Mapping[str, Any]], given: Mapping[str, int | str]
 ) -> list[str | None]:
-    """The chatbot's ``feedback_value``: one entry per assistant bubble, "Like", "Dislike" or None."""
+    """The chatbot's ``feedback_value``: one entry per assistant bubble, the option shown as chosen or None.
+
+    ``given`` maps a reply id to the option picked on this page ("Like", "Too long", ...) or to the
+    score the feedback store keeps (+1 "Like", -1 "Dislike").
+    """
     values: list[str | None] = []
     for _, group in assistant_groups(messages):
         reply_id = _reply_in(group)
-        score = given.get(reply_id) if reply_id else None
-        if isinstance(score, str):
-            values.append(score if score in SCORES else None)
+        chosen = given.get(reply_id) if reply_id else None
+        if isinstance(chosen, str):
+            values.append(chosen or None)
         else:
-            values.append(THUMBS.get(int(score)) if score else None)
+            values.append(THUMBS.get(int(chosen)) if chosen else None)
     return values

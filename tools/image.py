@@ -1,0 +1,120 @@
+"""generate_image: the notes' image model (Stable Diffusion), run for real through diffusers."""
+
+from __future__ import annotations
+
+import time
+from functools import lru_cache
+from typing import Any
+
+from pydantic import BaseModel, Field, field_validator
+
+from tools.arguments import generate_image_args
+from tools.base import Artifact, ToolContext, ToolResult, ToolUnavailable
+from tools.media import EXTRA_HINT, locate, not_blank
+from tools.registry import Example, ToolDeclaration, keyword_runner
+
+DEFAULT_IMAGE_MODEL = "stable-diffusion-v1-5/stable-diffusion-v1-5"
+MAX_STEPS = 100
+MAX_IMAGE_PROMPT_CHARS = 1000
+
+
+class GenerateImageArgs(BaseModel):
+    """Arguments of generate_image."""
+
+    prompt: str = Field(
+        min_length=1,
+        max_length=MAX_IMAGE_PROMPT_CHARS,
+        description="What the picture should show, in English.",
+    )
+    model: str = Field(
+        default=DEFAULT_IMAGE_MODEL,
+        description="A text-to-image diffusers model: Hub id in the local cache or a local pipeline folder.",
+    )
+    steps: int = Field(
+        default=25, ge=1, le=MAX_STEPS, description="Denoising steps (1..100); more is slower and finer."
+    )
+    seed: int | None = Field(default=None, ge=0, description="Fix for a reproducible picture (0 or more).")
+
+    _prompt_not_blank = field_validator("prompt")(not_blank)
+
+
+@lru_cache(maxsize=1)
+def _diffusion_pipeline(folder: str) -> Any:
+    try:
+        from diffusers import DiffusionPipeline
+    except ImportError as exc:
+        raise ToolUnavailable(
+            f"generate_image needs diffusers, which is not installed: {EXTRA_HINT}"
+        ) from exc
+    try:
+        pipe = DiffusionPipeline.from_pretrained(folder, local_files_only=True)  # float32 on CPU
+    except (OSError, ValueError) as exc:
+        raise ToolUnavailable(
+            f"cannot load a diffusion pipeline from {folder}: {str(exc).splitlines()[0]}"
+        ) from exc
+    pipe.set_progress_bar_config(disable=True)
+    return pipe
+
+
+def generate_image(
+    ctx: ToolContext, prompt: str, model: str = DEFAULT_IMAGE_MODEL, steps: int = 25, seed: int | None = None
+) -> ToolResult:
+    """Draw ``prompt`` with a diffusion model and save it as a PNG artifact."""
+    text = prompt.strip()
+    source = locate(model, "model_index.json")
+    pipe = _diffusion_pipeline(source.path)
+    import torch
+
+    generator = torch.Generator("cpu").manual_seed(seed) if seed is not None else None
+    started = time.perf_counter()
+    with torch.inference_mode():
+        image = pipe(text, num_inference_steps=steps, generator=generator).images[0]
+    seconds = time.perf_counter() - started
+    path = ctx.artifact_path("image", ".png")
+    image.save(path, format="PNG")
+    caption = f"{text[:80]} — {source.label}, {steps} steps" + (f", seed {seed}" if seed is not None else "")
+    data = {
+        "model": source.label,
+        "steps": steps,
+        "seed": seed,
+        "width": image.width,
+        "height": image.height,
+        "seconds": seconds,
+        "path": str(path),
+    }
+    reply = (
+        f"Made a {image.width}x{image.height} image with {source.label} in {steps} steps ({seconds:.1f} s)."
+    )
+    return ToolResult(text=reply, artifacts=[Artifact(kind="image", path=path, caption=caption)], data=data)
+
+
+TOOL = ToolDeclaration(
+    name="generate_image",
+    description="Generate an image from a text prompt with a diffusion model (Stable Diffusion v1.5 by default).",
+    args=GenerateImageArgs,
+    run=keyword_runner(generate_image),
+    extract=generate_image_args,
+    offer="Make a picture of it",
+    examples=(
+        Example("Generate an image of a cat sitting on a mat", {"prompt": "a cat sitting on a mat"}),
+        Example("Draw a picture of a cat astronaut", {"prompt": "a cat astronaut"}),
+        Example("Make an image with stable diffusion of a red car"),
+        Example("Create a picture of a robot painting"),
+        Example("Paint an illustration of a forest"),
+        Example("sketch a lighthouse at night"),
+        Example("I'd like a photo-realistic image of a mountain lake"),
+        Example("render a picture of a futuristic city with 30 steps", {"steps": 30}),
+        Example("can you draw me a dragon"),
+        Example("make a drawing of two dogs playing"),
+        Example("paint a watercolour of a sailing boat"),
+        Example("generate a logo image for my study group"),
+        Example("show me a picture of a neural network brain made of circuits, generated"),
+        Example("create an illustration of a teacher and a robot"),
+        Example("produce an image of a bowl of fruit with seed 7", {"seed": 7}),
+        Example("paint a mountain at sunrise"),
+        Example("draw an old castle in the rain"),
+        Example("Could you paint me a portrait of a scientist?"),
+        Example("illustrate a story book cover with a fox"),
+        Example("picture of a sunset over a lake please"),
+    ),
+)
