@@ -98,7 +98,6 @@ def test_a_new_tool_module_is_routed_called_through_the_loop_and_served_over_mcp
     toy_package: str, tmp_path: Path
 ) -> None:
     from agent import Agent
-    from agent.ui.adapter import PageAgent
     from agent.ui.mcp_tools import build_tools
 
     agent = Agent(home=tmp_path / "home", tool_packages=["tools", toy_package])
@@ -108,7 +107,8 @@ def test_a_new_tool_module_is_routed_called_through_the_loop_and_served_over_mcp
     assert [c.name for c in reply.tool_calls] == ["count_letters"]
     assert reply.tool_calls[0].args == {"word": "elephant"} and "8 letters" in reply.text
 
-    served = {fn.__name__: fn for fn in build_tools(PageAgent(agent))}
+    served = {fn.__name__: fn for fn in build_tools(agent)}
     assert "count_letters" in served
     assert "word" in str(served["count_letters"].__signature__)
     assert served["count_letters"](word="kiwi") == "kiwi has 4 letters."
+    assert served["count_letters"]("fig") == "fig has 3 letters."  # Gradio passes inputs by position

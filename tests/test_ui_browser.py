@@ -143,6 +143,15 @@ def test_attention_demo_shows_its_heatmap_inline(
     assert response.status == 200 and response.headers["content-type"] == "image/png"
     _shot(page, test_output, "attention-demo")
 
+    page.reload()  # the figure and the sources come back with the conversation
+    expect(page.locator("#answer-status")).to_contain_text("conversation restored (1 answer)", timeout=60_000)
+    restored = page.locator("#chat .bot-row").last
+    expect(restored).to_contain_text("attention_demo")
+    expect(restored).to_contain_text("Sources")
+    image = restored.locator("img").first
+    expect(image).to_be_visible()
+    page.wait_for_function("img => img.complete && img.naturalWidth > 100", arg=image.element_handle())
+
 
 def test_files_outside_the_artifacts_folder_are_refused(server: SimpleNamespace) -> None:
     private = server.home / "uploads" / "private-note.md"
@@ -180,10 +189,33 @@ def test_dislike_with_a_comment_makes_the_next_answer_shorter_and_survives_reloa
         "conversation restored (2 answers)", timeout=60_000
     )
     expect(page.locator("#chat .user-row")).to_have_count(2)
+    for answer in (page.locator("#chat .bot-row").first, page.locator("#chat .bot-row").last):
+        expect(answer).to_contain_text("Sources")  # the citations come back, not only the text
+        expect(answer.locator("li").first).to_contain_text("“")
+        expect(answer).to_contain_text("search_notes")  # and the tool step above the answer
     thumbs = page.locator("#chat .message-buttons-left")
     expect(thumbs.first.get_by_role("button", name="Disliked", exact=True)).to_be_visible()
     expect(thumbs.last.get_by_role("button", name="Liked", exact=True)).to_be_visible()
     _shot(page, test_output, "after-reload")
+
+
+def test_reasons_are_offered_under_the_flag_and_one_click_records_it(
+    page: object, server: SimpleNamespace, test_output: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    from agent.ui.reasons import REASONS
+
+    _ask(page, "What is a neuron?")
+    flag = page.locator("#chat .message-buttons-left").last.locator(".extra-feedback")
+    flag.hover()  # the reasons open under the flag, beside the thumbs
+    options = flag.locator(".extra-feedback-option")
+    expect(options).to_have_text([reason.label for reason in REASONS])
+    _shot(page, test_output, "feedback-reasons")
+    options.filter(has_text="Too long").click()
+    expect(page.locator("#feedback-status")).to_contain_text("Feedback recorded (👎 Too long)")
+    last = server.agent.feedback_service.store.events()[-1]  # stored before the status line says so
+    assert (last.score, last.comment) == (-1, "too long")
 
 
 def test_uploaded_document_is_indexed_and_cited(

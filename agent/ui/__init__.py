@@ -6,12 +6,15 @@ Gradio is imported only when the page is built, so importing this package
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from agent.core import Agent
 
 __all__ = ["build_app", "launch"]
 
 
-def build_app(agent: Any) -> Any:
+def build_app(agent: Agent) -> Any:
     from agent.ui.app import build_app as build
 
     return build(agent)
