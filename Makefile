@@ -8,11 +8,14 @@ PIP     := $(PY) -m pip
 STAMP   := $(VENV)/.installed
 TORCH   := torch==2.13.0
 PYTEST_ARGS ?=
-# llama-cpp-python compiles llama.cpp, the longest step of a fresh install. The Python package loads
-# only libllama and libggml*: mtmd (LLaVA, images) is not built, and the common library that
-# llama-cpp-python builds anyway (nothing loads it) is built without OpenSSL. GGML_NATIVE and
-# OpenMP stay on: they are run-time speed. A CMAKE_ARGS of your own (e.g. -DGGML_CUDA=on) is kept.
-LLAMA_CMAKE_ARGS ?= -DLLAVA_BUILD=OFF -DLLAMA_OPENSSL=OFF
+# llama-cpp-python compiles llama.cpp, the longest step of a fresh install (13 min on 2 busy cores).
+# The Python package loads only libllama and libggml*, so two things it builds are skipped: mtmd
+# (LLaVA, images; 14% of the compile) and llama.cpp's common library with its HTTP client (40%):
+# llama-cpp-python forces LLAMA_BUILD_COMMON on, so a one-line file included right after llama.cpp's
+# project() turns it off. GGML_NATIVE and OpenMP stay on: they are run-time speed. A CMAKE_ARGS of
+# your own (e.g. -DGGML_CUDA=on) is added after these and wins.
+LLAMA_NO_COMMON  := $(abspath $(VENV))/llama-cpp-no-common.cmake
+LLAMA_CMAKE_ARGS ?= -DLLAVA_BUILD=OFF -DLLAMA_OPENSSL=OFF -DCMAKE_PROJECT_llama.cpp_INCLUDE=$(LLAMA_NO_COMMON)
 
 .PHONY: run test install browser lint bench eval clean
 
@@ -30,6 +33,7 @@ $(PY):
 
 $(STAMP): pyproject.toml | $(PY)
 	$(PIP) install --quiet $(TORCH)
+	echo 'set(LLAMA_BUILD_COMMON OFF)' > $(LLAMA_NO_COMMON)
 	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS) $(CMAKE_ARGS)" CMAKE_BUILD_PARALLEL_LEVEL=2 $(PIP) install --quiet -e ".[dev]"
 	$(VENV)/bin/attentive prepare || echo "warning: attentive prepare failed; the agent still works, it starts more slowly"
 	touch $(STAMP)

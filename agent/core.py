@@ -153,7 +153,7 @@ class Agent:
             "recursion_limit": 4 * self.settings.max_steps + 4,
         }
         style = self.style_for(user)
-        turn = self._tool_context(user, style, previous=tuple(self._previous_questions(config)))
+        turn = self._tool_context(user, style, session, tuple(self._previous_questions(config)))
         record = TurnRecord()
         stream = self._graph.stream(
             {"messages": [HumanMessage(message)]},
@@ -253,17 +253,21 @@ class Agent:
         try:
             return call_tool(
                 declaration,
-                self._tool_context(user, self.style_for(user)),
+                self._tool_context(user, self.style_for(user), "tools"),
                 args,
                 self.settings.tool_timeout_s,
             )
         except ToolException as exc:
             raise ValueError(str(exc)) from None
 
-    def _tool_context(self, user: str, style: AnswerStyle, previous: tuple[str, ...] = ()) -> ToolContext:
+    def _tool_context(
+        self, user: str, style: AnswerStyle, session: str, previous: tuple[str, ...] = ()
+    ) -> ToolContext:
+        """The turn as LangChain's runtime context: the tools' ``runtime.context``, the middleware's too."""
         return ToolContext(
             self.home,
             user,
+            session=session,
             knowledge=self.knowledge,
             style=style,
             previous=previous,

@@ -11,7 +11,6 @@ import typer
 from clarifying import clarifying
 from typer.testing import CliRunner
 
-from agent.cli.evaluate import register
 from agent.evaluation.dialogues import load_dialogues
 from agent.evaluation.runner import default_factory, run_dialogues
 
@@ -46,8 +45,8 @@ def suite_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def app() -> typer.Typer:
-    app = typer.Typer()
-    register(app)
+    from agent.cli.main import app
+
     return app
 
 

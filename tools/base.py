@@ -70,6 +70,7 @@ class ToolContext:
 
     home: Path
     user: str = "default"
+    session: str = "default"
     knowledge: NotesKnowledge | None = None
     style: AnswerStyle | None = None
     previous: tuple[str, ...] = ()

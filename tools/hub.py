@@ -188,17 +188,8 @@ def _live_search(query: str, timeout: float) -> list[dict[str, Any]]:
 
 
 def _cached_repos() -> dict[str, Any]:
-    """Model repos in the local HF cache by lowercase id; empty when there is no cache."""
-    folder = hub_env.cache_dir()
-    if not folder.is_dir():
-        return {}
-    from huggingface_hub import scan_cache_dir
-
-    try:
-        info = scan_cache_dir(folder)
-    except Exception:  # a broken cache must not break a lookup
-        return {}
-    return {repo.repo_id.lower(): repo for repo in info.repos if repo.repo_type == "model"}
+    """Model repos in the local HF cache by lowercase id (scanned once, again only when it changes)."""
+    return hub_env.cached_repos()
 
 
 def _safetensors_parameters(folder: Path) -> int | None:

@@ -23,8 +23,8 @@ SNAPSHOT_PATH = Path(__file__).parent / "data" / "hub_snapshot.json"
 
 _URL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
 ID_RULE = (
-    "a model id is NAME or OWNER/NAME (e.g. gpt2, openai-community/gpt2): letters, digits, "
-    "'-', '_' and '.', each part neither starting nor ending with '-' or '.', "
+    "a model id is NAME or OWNER/NAME, at most one '/' (e.g. gpt2, openai-community/gpt2): "
+    "letters, digits, '-', '_' and '.', each part neither starting nor ending with '-' or '.', "
     f"no '--' or '..', not ending in '.git', at most {MAX_ID_CHARS} characters"
 )
 
