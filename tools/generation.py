@@ -165,18 +165,10 @@ def _llama(path: str) -> Any:
     return Llama(model_path=path, n_ctx=LLAMA_N_CTX, n_threads=LLAMA_THREADS, verbose=False)
 
 
-def _generate_llama(
-    route: _Route,
-    prompt: str,
-    max_new_tokens: int,
-    temperature: float,
-    top_p: float,
-    seed: int | None,
-    on_token: OnToken,
-) -> GenerationResult:
+def _generate_llama(route: _Route, args: GenerateTextArgs, on_token: OnToken) -> GenerationResult:
     llm = _llama(route.source)
-    prompt_tokens = len(llm.tokenize(prompt.encode("utf-8"), add_bos=False)) + CHAT_OVERHEAD_TOKENS
-    _check_context(prompt_tokens, max_new_tokens, llm.n_ctx(), route.label)
+    prompt_tokens = len(llm.tokenize(args.prompt.encode("utf-8"), add_bos=False)) + CHAT_OVERHEAD_TOKENS
+    _check_context(prompt_tokens, args.max_new_tokens, llm.n_ctx(), route.label)
     from llama_cpp import LogitsProcessorList
 
     pieces: list[str] = []
@@ -192,13 +184,13 @@ def _generate_llama(
         started = time.perf_counter()
         # Only the chat template's opening is kept from earlier runs, never an arbitrary prefix:
         # the same prompt then makes the same computation, so greedy and seeded runs repeat exactly.
-        expected = llama_prefix.start(llm, prompt)
+        expected = llama_prefix.start(llm, args.prompt)
         stream = llm.create_chat_completion(
-            messages=[{"role": "user", "content": prompt}],
-            max_tokens=max_new_tokens,
-            temperature=float(temperature),
-            top_p=float(top_p),
-            seed=seed,
+            messages=[{"role": "user", "content": args.prompt}],
+            max_tokens=args.max_new_tokens,
+            temperature=float(args.temperature),
+            top_p=float(args.top_p),
+            seed=args.seed,
             stream=True,
             logits_processor=LogitsProcessorList([count]),
         )
@@ -274,40 +266,32 @@ def _token_streamer(tokenizer: Any, on_token: OnToken) -> Any:
     return PerTokenStreamer()
 
 
-def _generate_transformers(
-    route: _Route,
-    prompt: str,
-    max_new_tokens: int,
-    temperature: float,
-    top_p: float,
-    seed: int | None,
-    on_token: OnToken,
-) -> GenerationResult:
+def _generate_transformers(route: _Route, args: GenerateTextArgs, on_token: OnToken) -> GenerationResult:
     import torch
 
     tokenizer, model, n_ctx = _hf_model(route.source)
     if getattr(tokenizer, "chat_template", None):
         encoded = tokenizer.apply_chat_template(
-            [{"role": "user", "content": prompt}],
+            [{"role": "user", "content": args.prompt}],
             add_generation_prompt=True,
             return_tensors="pt",
             return_dict=True,
         )
     else:
-        encoded = tokenizer(prompt, return_tensors="pt")
+        encoded = tokenizer(args.prompt, return_tensors="pt")
     prompt_tokens = int(encoded["input_ids"].shape[-1])
-    _check_context(prompt_tokens, max_new_tokens, n_ctx, route.label)
+    _check_context(prompt_tokens, args.max_new_tokens, n_ctx, route.label)
     sampling: dict[str, Any] = {"do_sample": False}
-    if temperature > 0:
-        sampling = {"do_sample": True, "temperature": float(temperature), "top_p": float(top_p)}
+    if args.temperature > 0:
+        sampling = {"do_sample": True, "temperature": float(args.temperature), "top_p": float(args.top_p)}
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     started = time.perf_counter()
     with torch.inference_mode():
-        if seed is not None:
-            torch.manual_seed(seed)
+        if args.seed is not None:
+            torch.manual_seed(args.seed)
         output = model.generate(
             **encoded,
-            max_new_tokens=max_new_tokens,
+            max_new_tokens=args.max_new_tokens,
             pad_token_id=pad,
             streamer=_token_streamer(tokenizer, on_token),
             **sampling,
@@ -315,7 +299,7 @@ def _generate_transformers(
     seconds = time.perf_counter() - started
     new_ids = output[0, prompt_tokens:]
     text = tokenizer.decode(new_ids, skip_special_tokens=True)
-    finish = "length" if len(new_ids) >= max_new_tokens else "stop"
+    finish = "length" if len(new_ids) >= args.max_new_tokens else "stop"
     return GenerationResult(
         text, int(len(new_ids)), route.label, seconds, "transformers", prompt_tokens, finish
     )
@@ -348,9 +332,7 @@ def generate_text(
     )
     route = _route(args.model)
     generate = _generate_llama if route.backend == "llama.cpp" else _generate_transformers
-    return generate(
-        route, args.prompt, args.max_new_tokens, args.temperature, args.top_p, args.seed, on_token
-    )
+    return generate(route, args, on_token)
 
 
 def generate_text_tool(

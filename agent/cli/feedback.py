@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 
 HomeOption = Annotated[Path | None, typer.Option("--home", help="Data home (default: ATTENTIVE_HOME).")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+T = TypeVar("T")
 
 
 def _no_embed(texts: list[str]) -> np.ndarray:
@@ -32,6 +34,17 @@ def _service(home: Path | None) -> FeedbackService:
 
     settings = load_settings(home=home)
     return FeedbackService(settings.home, embed=_no_embed, default_style=settings.default_style)
+
+
+def _operate(home: Path | None, action: Callable[[FeedbackService], T], param_hint: str) -> T:
+    """Run one operator action on the feedback store; a refusal becomes a usage error on ``param_hint``."""
+    service = _service(home)
+    try:
+        return action(service)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint=param_hint) from exc
+    finally:
+        service.close()
 
 
 def register(app: typer.Typer) -> None:
@@ -66,13 +79,7 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOption = False,
     ) -> None:
         """Forget one user's feedback, corrections and learned preferences (promoted events stay)."""
-        service = _service(home)
-        try:
-            counts = service.reset(user)
-        except ValueError as exc:
-            raise typer.BadParameter(str(exc), param_hint="--user") from exc
-        finally:
-            service.close()
+        counts = _operate(home, lambda service: service.reset(user), "--user")
         if as_json:
             typer.echo(json.dumps({"user": user, "deleted": counts}))
         else:
@@ -87,13 +94,7 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOption = False,
     ) -> None:
         """Make one event's correction and preference apply to every user."""
-        service = _service(home)
-        try:
-            event = service.promote(event_id)
-        except ValueError as exc:
-            raise typer.BadParameter(str(exc), param_hint="ID") from exc
-        finally:
-            service.close()
+        event = _operate(home, lambda service: service.promote(event_id), "ID")
         if as_json:
             typer.echo(json.dumps(event.to_dict()))
         else:
