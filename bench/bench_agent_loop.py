@@ -20,6 +20,7 @@ OVERHEAD_ROUNDS = 8  # 48 turns: the median of 12 moved by several ms between ru
 
 
 def _routing_rows(agent: Any) -> list[dict[str, Any]]:
+    from bench.figures import share_row
     from tools.arguments import arguments_match
 
     extractors = {d.name: d.extract for d in agent.declarations}
@@ -28,22 +29,22 @@ def _routing_rows(agent: Any) -> list[dict[str, Any]]:
     with_args = [i for i in items if i.get("args")]
     args_ok = sum(arguments_match(i["args"], extractors[i["tool"]](i["message"])) for i in with_args)
     return [
-        {
-            "name": "router_tool_choice",
-            "value": round(right / len(items), 3),
-            "unit": "share",
-            "target": ">= 0.95",
-            "met": right / len(items) >= 0.95,
-            "note": f"{right}/{len(items)} messages of tests/data/routing.yaml",
-        },
-        {
-            "name": "router_argument_extraction",
-            "value": round(args_ok / len(with_args), 3),
-            "unit": "share",
-            "target": ">= 0.90",
-            "met": args_ok / len(with_args) >= 0.90,
-            "note": f"{args_ok}/{len(with_args)} messages with expected arguments",
-        },
+        share_row(
+            "router_tool_choice",
+            right,
+            len(items),
+            ">= 0.95",
+            right / len(items) >= 0.95,
+            f"{right}/{len(items)} messages of tests/data/routing.yaml",
+        ),
+        share_row(
+            "router_argument_extraction",
+            args_ok,
+            len(with_args),
+            ">= 0.90",
+            args_ok / len(with_args) >= 0.90,
+            f"{args_ok}/{len(with_args)} messages with expected arguments",
+        ),
     ]
 
 

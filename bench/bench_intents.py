@@ -4,7 +4,7 @@
 - out-of-scope concepts named as absent >= 0.9 (that set's absent concepts plus tests/data/absent_concepts.yaml);
 - in-scope questions refused < 0.03 on tests/data/qa.yaml;
 - questions that span sections cite a passage of each section;
-- tool choice on the routing set stays >= 0.95;
+- tool choice on the routing set stays >= 0.95 (``bench_agent_loop``);
 - intent decision p95 <= 15 ms.
 
 ``python -m bench.bench_intents --grid`` prints the cross-validation grid behind the intent model's
@@ -22,22 +22,13 @@ from typing import Any
 
 import yaml
 
+from bench.figures import share_row
+
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 
 
 def _load(name: str) -> Any:
     return yaml.safe_load((DATA / name).read_text(encoding="utf-8"))
-
-
-def _share(name: str, hits: int, total: int, target: str, met: bool, note: str) -> dict[str, Any]:
-    return {
-        "name": name,
-        "value": round(hits / max(1, total), 3),
-        "unit": "share",
-        "target": target,
-        "met": met,
-        "note": note,
-    }
 
 
 def _absent_named(text: str, concept: str) -> bool:
@@ -56,26 +47,16 @@ def _intent_rows(agent: Any) -> list[dict[str, Any]]:
         if decision.intent != item["intent"]:
             wrong.append(item)
     right = len(conversations) - len(wrong)
-    routing = _load("routing.yaml")
-    routed = sum(agent.router.decide(i["message"]).tool == i["tool"] for i in routing)
     p95 = statistics.quantiles(samples, n=20)[-1] * 1000
     misses = "; ".join(f"{i['message'][:40]!r}" for i in wrong[:4])
     return [
-        _share(
+        share_row(
             "intent accuracy (held-out conversation set)",
             right,
             len(conversations),
             ">= 0.97",
             right / len(conversations) >= 0.97,
             f"{right}/{len(conversations)}" + (f"; missed {misses}" if misses else ""),
-        ),
-        _share(
-            "tool choice (routing set)",
-            routed,
-            len(routing),
-            ">= 0.95",
-            routed / len(routing) >= 0.95,
-            f"{routed}/{len(routing)} messages of tests/data/routing.yaml",
         ),
         {
             "name": "intent decision p95",
@@ -109,7 +90,7 @@ def _notes_rows(agent: Any) -> list[dict[str, Any]]:
         cited = " | ".join(c.section.lower() for c in reply.citations)
         spanned += all(s.lower() in cited for s in item["sections"])
     return [
-        _share(
+        share_row(
             "out-of-scope concepts named as absent",
             named,
             len(absent),
@@ -117,7 +98,7 @@ def _notes_rows(agent: Any) -> list[dict[str, Any]]:
             named / max(1, len(absent)) >= 0.9,
             f"{named}/{len(absent)} questions",
         ),
-        _share(
+        share_row(
             "in-scope questions refused (qa.yaml)",
             len(refused),
             len(qa),
@@ -125,7 +106,7 @@ def _notes_rows(agent: Any) -> list[dict[str, Any]]:
             len(refused) / len(qa) < 0.03,
             f"{len(refused)}/{len(qa)}" + (f": {refused[:3]}" if refused else ""),
         ),
-        _share(
+        share_row(
             "multi-part questions citing every part's section",
             spanned,
             len(multi),

@@ -89,6 +89,12 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[rank - 1]
 
 
+def share_row(name: str, hits: int, total: int, target: str, met: bool | None, note: str) -> dict[str, Any]:
+    """A figure that is a share of a set ("96/98 messages"), as the contributed benchmarks report rows."""
+    value = round(hits / max(1, total), 3)
+    return {"name": name, "value": value, "unit": "share", "target": target, "met": met, "note": note}
+
+
 def at_most(value: float, limit: float) -> bool:
     return value <= limit
 

@@ -38,20 +38,12 @@ from tools.arguments import (
     quoted,
     training_args,
 )
+from tools.registry import discover
 
 Extractor = Callable[[str], dict[str, Any]]
 ROOT = Path(__file__).resolve().parent.parent
 ROUTING = yaml.safe_load((ROOT / "tests" / "data" / "routing.yaml").read_text(encoding="utf-8"))
-EXTRACTORS: dict[str, Extractor] = {
-    "attention_demo": attention_args,
-    "positional_encoding_demo": positional_args,
-    "training_demo": training_args,
-    "online_learning_demo": online_args,
-    "hub_lookup": hub_args,
-    "generate_text": generate_text_args,
-    "generate_image": generate_image_args,
-    "generate_audio": generate_audio_args,
-}
+EXTRACTORS: dict[str, Extractor] = {d.name: d.extract for d in discover()}
 ANIMAL = "The animal didn't cross the street because it was too tired"
 
 
@@ -529,60 +521,18 @@ def test_the_routing_set_arguments_are_extracted(item: dict[str, Any]) -> None:
 
 
 # agent/ui/app.py EXAMPLES, with the tool each shows and the arguments it must give.
-PAGE_EXAMPLES: list[tuple[str, str, dict[str, Any]]] = [
-    (
-        "Show me attention in 'The cat sat on the mat'",
-        "attention_demo",
-        {"sentence": "The cat sat on the mat"},
-    ),
-    (
-        "Which word does 'it' attend to in 'The animal didn't cross the street because it was too tired'?",
-        "attention_demo",
-        {"focus": "it", "sentence": ANIMAL},
-    ),
-    (
-        "Show positional encoding for 'The cat in the tree' vs 'The tree in the cat'",
-        "positional_encoding_demo",
-        {"sentences": ["The cat in the tree", "The tree in the cat"]},
-    ),
-    ("Train a small network on xor and show the loss", "training_demo", {"dataset": "xor"}),
-    ("Compare online and batch learning when the user's taste drifts", "online_learning_demo", {}),
-    ("Look up gpt2 on the Hugging Face Hub", "hub_lookup", {"model_id": "gpt2"}),
-    (
-        "Generate a short text about transformers with a small model",
-        "generate_text",
-        {"prompt": "Generate a short text about transformers with a small model"},
-    ),
-    ("Generate an image of a cat sitting on a mat", "generate_image", {"prompt": "a cat sitting on a mat"}),
-    ("Say 'attention is all you need' out loud", "generate_audio", {"text": "attention is all you need"}),
-]
+def test_every_page_example_gives_exactly_the_arguments_it_shows() -> None:
+    """The chat page shows each tool's showcase example: it must extract exactly what its declaration says."""
+    from agent.ui.page import showcase_examples
 
-
-@pytest.mark.parametrize(("text", "tool", "expected"), PAGE_EXAMPLES, ids=[e[0][:50] for e in PAGE_EXAMPLES])
-def test_every_page_example_gives_the_arguments_it_shows(
-    text: str, tool: str, expected: dict[str, Any]
-) -> None:
-    extracted = EXTRACTORS[tool](text)
-    assert_exact(extracted, expected)
-    if tool == "online_learning_demo":
-        assert extracted == {}
-
-
-def test_the_page_examples_cover_the_page() -> None:
-    """The list above is the page's list (read without importing the UI)."""
-    tree = ast.parse((ROOT / "agent" / "ui" / "app.py").read_text(encoding="utf-8"))
-    page = next(
-        (
-            ast.literal_eval(node.value)
-            for node in tree.body
-            if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "EXAMPLES" for t in node.targets)
-        ),
-        None,
-    )
-    if page is None:
-        pytest.skip("agent/ui/app.py no longer lists EXAMPLES literally")
-    covered = {text for text, _, _ in PAGE_EXAMPLES}
-    assert [e for e in page if e not in covered and e != "What is positional encoding?"] == []
+    declarations = discover()
+    assert showcase_examples(declarations) == [d.showcase for d in declarations]
+    shown = [d.examples[0] for d in declarations if d.examples[0].args]
+    assert len(shown) >= 6  # the demos, the Hub, pictures and speech show what they read
+    for declaration in declarations:
+        example = declaration.examples[0]
+        if example.args:
+            assert_exact(declaration.extract(example.text), example.args)
 
 
 # ---------------------------------------------------------------------------------------------

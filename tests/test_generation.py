@@ -156,9 +156,8 @@ def test_prompt_longer_than_the_context_is_refused_with_the_limit() -> None:
 
 
 def test_tool_wrapper_reports_the_numbers(tmp_path: Path) -> None:
-    result = generate_text_tool(
-        ToolContext(home=tmp_path), "Count to three.", max_new_tokens=6, temperature=0.0
-    )
+    args = GenerateTextArgs(prompt="Count to three.", max_new_tokens=6, temperature=0.0)
+    result = generate_text_tool(ToolContext(home=tmp_path), args)
     assert 0 < result.data["tokens"] <= 6
     assert result.text.startswith(result.data["text"])
     assert f"{result.data['tokens']} tokens from" in result.text

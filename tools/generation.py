@@ -330,27 +330,29 @@ def generate_text(
         top_p=top_p,
         seed=seed,
     )
+    return _generate(args, on_token)
+
+
+def _generate(args: GenerateTextArgs, on_token: OnToken) -> GenerationResult:
     route = _route(args.model)
     generate = _generate_llama if route.backend == "llama.cpp" else _generate_transformers
     return generate(route, args, on_token)
 
 
-def generate_text_tool(
-    ctx: ToolContext,
-    prompt: str,
-    model: str | None = None,
-    max_new_tokens: int = 200,
-    temperature: float = 0.7,
-    top_p: float = 0.95,
-    seed: int | None = None,
-    on_token: OnToken = None,
-) -> ToolResult:
-    """The agent's generate_text tool: the generated text plus a line saying what made it."""
-    result = generate_text(prompt, model, max_new_tokens, temperature, top_p, seed, on_token)
+def generate_text_tool(ctx: ToolContext, args: GenerateTextArgs) -> ToolResult:
+    """The agent's generate_text tool: the generated text plus a line saying what made it.
+
+    The turn's token cap is a setting, so it is checked here rather than in the argument model.
+    """
+    if args.max_new_tokens > ctx.max_new_tokens:
+        raise ToolInputError(
+            f"max_new_tokens must be at most {ctx.max_new_tokens}, got {args.max_new_tokens}"
+        )
+    result = _generate(args, ctx.on_token)
     footer = (
         f"\n\n— {result.tokens} tokens from {result.model} via {result.backend} in {result.seconds:.2f} s "
-        f"({result.tokens_per_second:.0f} tokens/s, temperature {temperature}, top_p {top_p}"
-        f"{f', seed {seed}' if seed is not None else ''})"
+        f"({result.tokens_per_second:.0f} tokens/s, temperature {args.temperature}, top_p {args.top_p}"
+        f"{f', seed {args.seed}' if args.seed is not None else ''})"
     )
     data = {
         "text": result.text,
@@ -365,21 +367,12 @@ def generate_text_tool(
     return ToolResult(text=result.text + footer, data=data)
 
 
-def _run(ctx: ToolContext, args: GenerateTextArgs) -> ToolResult:
-    """The turn's token cap is a setting, so it is checked here rather than in the argument model."""
-    if args.max_new_tokens > ctx.max_new_tokens:
-        raise ToolInputError(
-            f"max_new_tokens must be at most {ctx.max_new_tokens}, got {args.max_new_tokens}"
-        )
-    return generate_text_tool(ctx, on_token=ctx.on_token, **args.model_dump(exclude_none=True))
-
-
 TOOL = ToolDeclaration(
     name="generate_text",
     description="Generate text from a prompt with a language model (bundled SmolLM2 by default, or a Hub id / "
     "GGUF path): stories, poems, emails, letters, continuations.",
     args=GenerateTextArgs,
-    run=_run,
+    run=generate_text_tool,
     extract=generate_text_args,
     offer="Write it with the text model",
     streams_tokens=True,
