@@ -33,12 +33,12 @@ CLARIFY = "clarify"
 # The thresholds below were read off bench/bench_intents.py over the registry's phrases (5-fold
 # cross-validation) and the held-out conversation set; each says what it separates.
 # Below this the model is guessing, and the notes decide (they answer, or say plainly that they
-# cannot). In 5-fold cross-validation 17% of the wrong decisions scored below 0.3, and 2% of the
+# cannot). In 5-fold cross-validation 20% of the wrong decisions scored below 0.3, and 1.4% of the
 # right ones.
 GUESSING_BELOW = 0.3
 # Rasa's FallbackClassifier uses 0.1 as its ambiguity margin. Measured by 5-fold cross-validation of
-# the registry's phrases (python -m bench.bench_intents --grid): a margin of 0.15 catches half of the
-# wrong decisions while asking about 8% of the right ones (0.1: 33% and 7%; 0.2: 59% and 10%). A
+# the registry's phrases (python -m bench.bench_intents --grid): a margin of 0.15 catches 38% of the
+# wrong decisions while asking about 11% of the right ones (0.1: 24% and 8%; 0.2: 44% and 13%). A
 # question costs the user a click, a wrong demo costs them seconds and a confusing answer.
 AMBIGUITY_MARGIN = 0.15
 # A learned phrase decides a message that means the same thing: MiniLM puts paraphrases of one
@@ -201,10 +201,12 @@ class IntentRouter:
         (best, p_best), runner = ranked[0], ranked[1] if len(ranked) > 1 else ("", 0.0)
         if p_best < GUESSING_BELOW and FALLBACK in tools:
             return self._decided(FALLBACK, p_best, ranked, text)
-        also = self._second_tools(text, best, ranked, model) if best in self._tools else []
-        if not also and p_best - runner[1] < AMBIGUITY_MARGIN and self._worth_asking(best, runner[0], text):
+        tools_in_order = self._clause_tools(text, best, ranked, model) if best in self._tools else []
+        if tools_in_order:
+            return self._decided(best, p_best, ranked, text, tools_in_order)
+        if p_best - runner[1] < AMBIGUITY_MARGIN and self._worth_asking(best, runner[0], text):
             return self._clarify(text, ranked)
-        return self._decided(best, p_best, ranked, text, also)
+        return self._decided(best, p_best, ranked, text)
 
     def _worth_asking(self, first: str, second: str, text: str) -> bool:
         """Ask only between things that do different work; two ways of chatting need no question."""
@@ -220,19 +222,20 @@ class IntentRouter:
         probability: float,
         ranked: tuple[tuple[str, float], ...],
         text: str,
-        also: Sequence[str] = (),
+        tools_in_order: Sequence[str] = (),
     ) -> Decision:
         family = self.family(intent)
         if intent in self._talk:
             reply = self._talk[intent].reply(list(self._tools.values()))
             return Decision(family, probability, ranked, reply=reply)
-        calls = tuple((name, self._tools[name].extract(text)) for name in (intent, *also))
+        calls = tuple((name, self._tools[name].extract(text)) for name in (tools_in_order or [intent]))
         return Decision(family, probability, ranked, calls=calls)
 
-    def _second_tools(
+    def _clause_tools(
         self, text: str, first: str, ranked: tuple[tuple[str, float], ...], model: IntentModel
     ) -> list[str]:
-        """Other tools a clause of the message asks for clearly ("... and compare it with my notes")."""
+        """The tools of a message whose clauses ask for different ones, in the order they are asked for
+        ("look gpt2 up on the Hub and compare it with my notes"); empty for a message of one intent."""
         runner_ups = {name for name, p in ranked[1:4] if name in self._tools and p >= SECOND_INTENT_FLOOR}
         if not runner_ups:
             return []
@@ -241,8 +244,10 @@ class IntentRouter:
             return []
         wanted: list[str] = []
         for name, p in model.best_of_each(clauses):
-            if name in runner_ups and name != first and p >= CLAUSE_CONFIDENCE and name not in wanted:
+            if name in runner_ups | {first} and p >= CLAUSE_CONFIDENCE and name not in wanted:
                 wanted.append(name)
+        if len(wanted) < 2 or first not in wanted:
+            return []
         return wanted
 
     def _clarify(self, text: str, ranked: tuple[tuple[str, float], ...]) -> Decision:
