@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import pickle
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,10 +39,11 @@ log = logging.getLogger(__name__)
 WORD_VIEW_WEIGHT = 1.0
 REGULARISATION_C = 10.0
 QUOTE_MARK = ' "QUOTED" '
-INSTRUCTION_WORDS = (
-    8  # "Generate speech for this text:" and its like are short; a question before a colon is not
-)
 START = "xxstart"  # marks the opening word: "paint ..." is a request to paint, "... a painting" is a topic
+# An instruction before a colon is short ("Generate speech for this text:"); a question before one is not.
+INSTRUCTION_WORDS = 8
+# The colon that ends an instruction is followed by a space: "https://..." has none.
+INSTRUCTION_COLON = re.compile(r":\s")
 
 
 def mask_quotes(text: str) -> str:
@@ -49,7 +51,8 @@ def mask_quotes(text: str) -> str:
     opening instruction and a colon ("read this aloud: neural nets learn from data"), whose words are
     the thing to work on, not a request."""
     masked = mask_quoted(text, QUOTE_MARK)
-    head, colon, tail = masked.partition(":")
+    colon = INSTRUCTION_COLON.search(masked)
+    head, tail = (masked[: colon.start()], masked[colon.end() :]) if colon else (masked, "")
     if colon and len(head.split()) <= INSTRUCTION_WORDS and len(tail.split()) >= 3:
         return f"{head}:{QUOTE_MARK}"
     return masked

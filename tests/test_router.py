@@ -104,6 +104,8 @@ def test_what_can_you_do_lists_every_tool_with_an_example(router: IntentRouter) 
         ("Paint a picture of a letter on a desk", "generate_image"),
         ("Say 'draw me a cat' out loud", "generate_audio"),
         ("Give me an overview of my notes", "notes_overview"),
+        ("I read https://example.org/heads - how does self-attention weigh tokens?", "search_notes"),
+        ("Read this aloud: attention lets every token look at every other", "generate_audio"),
     ],
 )
 def test_explain_show_and_write_are_told_apart_whatever_the_nouns(
