@@ -95,7 +95,7 @@ class Agent:
         model = (
             chat_model if self.native_tools else RouterChatModel(router=self.router, text_model=chat_model)
         )
-        self.backend_description = f"{describe(s.llm)}; tools chosen by {'the model' if self.native_tools else 'the embedding router'}"
+        self.backend_description = describe(s.llm, self.native_tools)
         self.tools = build_tools(self.declarations, s.tool_timeout_s)
         self._graph = build_graph(
             model,

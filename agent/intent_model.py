@@ -5,8 +5,9 @@ intents (small talk, capabilities); nothing is hand-weighted. Two views of a mes
 - its MiniLM vector, which knows that "visualise" and "plot" mean much the same;
 - tf-idf of its words and word pairs, which keeps the verb that decides the intent ("write a poem
   about painting" is a writing request, whatever its nouns say) from being outvoted by the topic.
-Quoted passages are masked before either view is taken: a sentence to run a demo on says that
-there *is* a sentence, not what is wanted ("Say 'draw a cat' out loud" is speech, not a picture).
+The payload is masked before either view is taken, quoted passages and what follows an opening
+"label:": a sentence to run a demo on says that there *is* a sentence, not what is wanted ("Say 'draw
+a cat' out loud" is speech, not a picture; "Read this aloud: neural nets learn" is speech, not notes).
 
 Logistic regression gives probabilities that are close to calibrated on held-out phrases (checked
 with ``bench/bench_intents.py``), which is what the router's "ask when unsure" margin needs.
@@ -16,11 +17,11 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import inspect
 import json
 import logging
 import os
 import pickle
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from tools.arguments import mask_quoted
+from tools.arguments import label_and_payload, mask_quoted
 
 Embed = Callable[[list[str]], np.ndarray]
 log = logging.getLogger(__name__)
@@ -42,19 +43,16 @@ QUOTE_MARK = ' "QUOTED" '
 START = "xxstart"  # marks the opening word: "paint ..." is a request to paint, "... a painting" is a topic
 # An instruction before a colon is short ("Generate speech for this text:"); a question before one is not.
 INSTRUCTION_WORDS = 8
-# The colon that ends an instruction is followed by a space: "https://..." has none.
-INSTRUCTION_COLON = re.compile(r":\s")
 
 
-def mask_quotes(text: str) -> str:
+def mask_payload(text: str) -> str:
     """The message with its payload replaced by one marker word: quoted passages, and what follows an
     opening instruction and a colon ("read this aloud: neural nets learn from data"), whose words are
     the thing to work on, not a request."""
     masked = mask_quoted(text, QUOTE_MARK)
-    colon = INSTRUCTION_COLON.search(masked)
-    head, tail = (masked[: colon.start()], masked[colon.end() :]) if colon else (masked, "")
-    if colon and len(head.split()) <= INSTRUCTION_WORDS and len(tail.split()) >= 3:
-        return f"{head}:{QUOTE_MARK}"
+    labelled = label_and_payload(masked)
+    if labelled and len(labelled[0].split()) <= INSTRUCTION_WORDS and len(labelled[1].split()) >= 3:
+        return f"{labelled[0]}:{QUOTE_MARK}"
     return masked
 
 
@@ -94,7 +92,7 @@ class IntentModel:
         if len({p.label for p in phrases}) < 2:
             raise ValueError("an intent model needs phrases of at least two intents")
         self._embed = embed
-        texts = [mask_quotes(p.text) for p in phrases]
+        texts = [mask_payload(p.text) for p in phrases]
         self._words = TfidfVectorizer(
             ngram_range=(1, 2), sublinear_tf=True, token_pattern=r"(?u)\b\w[\w']*\b", lowercase=True
         ).fit([_words_view(t) for t in texts])
@@ -115,7 +113,9 @@ class IntentModel:
         import sklearn
 
         recipe = [[p.text, p.label, p.weight] for p in phrases]
-        code = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()  # how phrases become features
+        # How phrases become features: this module and the argument reader whose masking it uses.
+        sources = (Path(__file__), Path(inspect.getfile(label_and_payload)))
+        code = hashlib.sha256(b"".join(p.read_bytes() for p in sources)).hexdigest()
         recipe += [[code, sklearn.__version__]]
         key = hashlib.sha256(json.dumps(recipe).encode()).hexdigest()[:20]
         path = Path(folder) / f"intent-model-{key}.pickle"
@@ -143,7 +143,7 @@ class IntentModel:
         """This model refitted with ``extra`` phrases added (a user's corrections), same word view."""
         grown = copy.copy(self)  # the copy goes through __getstate__, which leaves the embedder out
         grown._embed = self._embed
-        texts = [mask_quotes(p.text) for p in extra]
+        texts = [mask_payload(p.text) for p in extra]
         features, labels, weights = self._train
         grown._train = (
             np.vstack([features, self._features(texts)]),
@@ -160,15 +160,15 @@ class IntentModel:
 
     def vector(self, text: str) -> np.ndarray:
         """The MiniLM vector of the masked message (the router reuses it for learned phrases)."""
-        return self._embed([mask_quotes(text)])[0]
+        return self._embed([mask_payload(text)])[0]
 
     def probabilities(self, text: str, vector: np.ndarray | None = None) -> dict[str, float]:
         """Every intent's probability for ``text``; they sum to one."""
-        masked = mask_quotes(text)
+        masked = mask_payload(text)
         features = self._features([masked], None if vector is None else vector[None, :])
         return dict(zip(self.labels, (float(p) for p in self._model.predict_proba(features)[0]), strict=True))
 
     def best_of_each(self, texts: list[str]) -> list[tuple[str, float]]:
         """The most likely intent of each text and its probability, in one embedding batch."""
-        rows = self._model.predict_proba(self._features([mask_quotes(t) for t in texts]))
+        rows = self._model.predict_proba(self._features([mask_payload(t) for t in texts]))
         return [(self.labels[int(np.argmax(row))], float(np.max(row))) for row in rows]

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from agent.conversational import CONVERSATIONAL, ConversationalIntent
-from agent.intent_model import IntentModel, LabelledPhrase, mask_quotes
+from agent.intent_model import IntentModel, LabelledPhrase, mask_payload
 from agent.types import Choice
 from tools.registry import ToolDeclaration
 
@@ -52,6 +52,9 @@ LEARNED_WEIGHT = 5.0
 # SECOND_INTENT_FLOOR (the routing set's single-intent messages leave every other tool below 0.05).
 CLAUSE_CONFIDENCE = 0.6
 SECOND_INTENT_FLOOR = 0.05
+# A complaint ("no, I wanted the attention picture") names a tool when that tool holds this share of
+# the probability the tools get: a tool the complaint does not name never teaches the router.
+COMPLAINT_SHARE = 0.6
 LONGEST_CLARIFIED = 1000  # characters; a longer message is a document, not a two-way question
 CLAUSE_SPLIT = re.compile(r"\s*(?:[;,]\s*)?\b(?:and then|and also|and|then|also)\b\s*|\s*;\s*", re.I)
 
@@ -159,7 +162,7 @@ class IntentRouter:
             if learned is None:
                 continue
             if learned.vectors is None:
-                learned.vectors = self._embed([mask_quotes(t) for t in learned.texts])
+                learned.vectors = self._embed([mask_payload(t) for t in learned.texts])
             sims = learned.vectors @ vector
             top = int(np.argmax(sims))
             if sims[top] >= best:
@@ -176,7 +179,7 @@ class IntentRouter:
             k: v for k, v in self.probabilities(text, user).items() if k in self._tools and k != FALLBACK
         }
         tool, best = max(tools.items(), key=lambda item: item[1])
-        return tool if best >= CLAUSE_CONFIDENCE * sum(tools.values()) else None
+        return tool if best >= COMPLAINT_SHARE * sum(tools.values()) else None
 
     def decide(
         self, text: str, user: str = "default", allowed: Sequence[str] | None = None, must_call: bool = False
@@ -239,7 +242,7 @@ class IntentRouter:
         runner_ups = {name for name, p in ranked[1:4] if name in self._tools and p >= SECOND_INTENT_FLOOR}
         if not runner_ups:
             return []
-        clauses = [c for c in CLAUSE_SPLIT.split(mask_quotes(text)) if len(c.split()) >= 3]
+        clauses = [c for c in CLAUSE_SPLIT.split(mask_payload(text)) if len(c.split()) >= 3]
         if len(clauses) < 2:
             return []
         wanted: list[str] = []

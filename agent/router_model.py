@@ -1,4 +1,4 @@
-"""A LangChain chat model that chooses tools with the embedding router.
+"""A LangChain chat model that chooses tools with the intent router.
 
 The embedded 135M model cannot choose tools or stay faithful to a context, so
 this model stands in for it inside the real LangChain loop: on a user message
@@ -170,7 +170,7 @@ _SENTENCE_PIECE = re.compile(r".*?(?:[.!?:](?=\s)\s+|\n+|$)", re.S)
 
 
 class RouterChatModel(BaseChatModel):
-    """Tool choice by the embedding router, free text by the wrapped chat model."""
+    """Tool choice by the intent router, free text by the wrapped chat model."""
 
     model: str = "attentive-router"
     router: IntentRouter | None = Field(default=None, exclude=True)

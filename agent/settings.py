@@ -29,7 +29,7 @@ class Settings(BaseSettings):
         description="Chat backend: llamacpp:PATH|embedded, hf:ID_OR_PATH, openai:BASE_URL#MODEL.",
     )
     tool_choice: Literal["auto", "native", "router"] = Field(
-        default="auto", description="Who picks tools: the model (native), the embedding router, or auto."
+        default="auto", description="Who picks tools: the model (native), the intent router, or auto."
     )
     model_cache: Path = Field(
         default_factory=default_model_cache,

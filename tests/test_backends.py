@@ -109,6 +109,10 @@ def test_describe_names_engine_model_and_who_picks_tools() -> None:
         describe("openai:http://h:1/v1#m")
         == "OpenAI-compatible server · m at http://h:1/v1 · native tool calling"
     )
+    # What the agent does wins over the backend's default: one statement, never two that disagree.
+    assert describe("openai:http://h:1/v1#m", native_tools=False).endswith("· tools chosen by the router")
+    assert describe("embedded", native_tools=True).endswith("· native tool calling")
+    assert describe("embedded").count("tools") == 1
 
 
 def test_only_openai_backends_pick_tools_natively() -> None:

@@ -979,7 +979,6 @@ _TEXT_COLON = re.compile(
     r"[^:]{0,60}(?<!\d):(?!\d)\s*",
     re.I,
 )
-_IMAGE_COLON = re.compile(r"^[^:]{1,60}(?<!\d):(?!\d)\s*")  # "Image: a fox", not "showing 10:30"
 _IMAGE_NOUN = _Gated(
     r"\b(?:picture|image|photo(?:graph)?|pic|illustration|painting|drawing|sketch|render(?:ing)?|artwork|"
     r"portrait|poster|watercolou?r|wallpaper|cartoon|logo|icon|scene)s?\s+"
@@ -1013,7 +1012,9 @@ _IMAGE_VERB = re.compile(
 _GENERIC_IMAGE = re.compile(
     r"^(?:an?\s+|the\s+|some\s+)?(?:picture|image|photo|pic|illustration|drawing|painting)s?$", re.I
 )
-_AUDIO_COLON = re.compile(r"^[^:]{1,80}(?<!\d):(?!\d)\s*")
+# "Label: payload" ("Read this aloud: deep learning is fun", "Image: a fox"): not the colon of a time
+# ("showing 10:30") or of a link ("https://...").
+_LABEL_COLON = re.compile(r"^[^:]{1,80}(?<!\d):(?![\d/])\s*")
 _AUDIO_CUE = _Gated(
     r"\b(?:saying|says|say|speak(?:ing)?|pronounce|narrate|utter|read(?:\s+out)?(?:\s+(?:loud|aloud))?)\s+"
     r"(?:the\s+(?:words?|sentence|text|phrase)\s+)?(?:out\s+loud\s+|aloud\s+)?",
@@ -1160,11 +1161,11 @@ def generate_image_args(text: str) -> dict[str, Any]:
                 spans.append(clause)  # "with stable diffusion"; "a tree with bark" keeps its bark
         rest = _cut(text, spans)
         prompt = ""
-        colon = _IMAGE_COLON.match(rest)
+        labelled = label_and_payload(rest, 60)  # "Image: a fox"
         noun = _IMAGE_NOUN.search(rest)
         verb = _IMAGE_VERB.match(rest)
-        if colon and rest[colon.end() :].strip():
-            prompt = rest[colon.end() :]
+        if labelled:
+            prompt = labelled[1]
         elif noun:
             prompt = rest[noun.end() :]
         elif verb and not _GENERIC_IMAGE.match(rest[verb.end() :].rstrip(" .!?")):
@@ -1175,6 +1176,15 @@ def generate_image_args(text: str) -> dict[str, Any]:
         if name in values:
             args[name] = int(values[name])
     return args
+
+
+def label_and_payload(text: str, max_label_chars: int = 80) -> tuple[str, str] | None:
+    """The label and the payload of "Label: payload", or None when the message has no such colon."""
+    colon = _LABEL_COLON.match(text)
+    if colon is None:
+        return None
+    label, payload = text[: colon.group().index(":")], text[colon.end() :]
+    return (label, payload) if len(label) <= max_label_chars and payload.strip() else None
 
 
 def generate_audio_args(text: str) -> dict[str, Any]:
@@ -1190,13 +1200,13 @@ def generate_audio_args(text: str) -> dict[str, Any]:
     if quotes:
         return {"text": max(quotes, key=len)}
     spoken = ""
-    colon = _AUDIO_COLON.match(text)
+    labelled = label_and_payload(text)
     to_speech = _TO_SPEECH.search(text)
     window = text[max(0, to_speech.start() - 200) : to_speech.start()] if to_speech else ""
     convert = [m.end() for m in _CONVERT_VERB.finditer(window)]  # "turn X into speech": the last verb
     cue = _AUDIO_CUE.search(text)
-    if colon and text[colon.end() :].strip():
-        spoken = text[colon.end() :]
+    if labelled:
+        spoken = labelled[1]
     elif convert:
         spoken = window[convert[-1] :]
     elif cue:

@@ -149,8 +149,12 @@ def backend_supports_native_tools(model: BaseChatModel | str) -> bool:
     return type(model).__module__.startswith("langchain_openai")
 
 
-def describe(spec: str) -> str:
-    """One line for the settings panel: which engine runs which model, without loading it."""
+def describe(spec: str, native_tools: bool | None = None) -> str:
+    """One line for the settings panel: which engine runs which model, and who picks the tools.
+
+    ``native_tools`` is what the agent actually does (``ATTENTIVE_TOOL_CHOICE`` may override the
+    backend); left out, the backend's own default is described. Nothing is loaded.
+    """
     parsed = parse_spec(spec)
     backend = BACKENDS[parsed.scheme]
     if parsed.scheme == "llamacpp" and parsed.target == "embedded":
@@ -166,7 +170,8 @@ def describe(spec: str) -> str:
         what = f"{parsed.model} at {parsed.target}"
     else:
         what = parsed.target
-    tools = "native tool calling" if backend.native_tools else "tools chosen by the router"
+    native = backend.native_tools if native_tools is None else native_tools
+    tools = "native tool calling" if native else "tools chosen by the router"
     return f"{backend.engine} · {what} · {tools}"
 
 
