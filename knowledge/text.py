@@ -156,15 +156,17 @@ class Vocabulary:
     """
 
     def __init__(self, texts: Iterable[str]) -> None:
-        known: set[str] = set()
+        self._passages: list[frozenset[str]] = []  # the forms each text uses, for ``together``
         for text in texts:
+            used: set[str] = set()
             for word in WORD.findall(text.lower()):
-                known |= forms(word)
+                used |= forms(word)
                 if "-" in word:
-                    known |= forms(word.replace("-", ""))
+                    used |= forms(word.replace("-", ""))
                     for part in word.split("-"):
-                        known |= forms(part)
-        self.words = frozenset(known)
+                        used |= forms(part)
+            self._passages.append(frozenset(used))
+        self.words = frozenset().union(*self._passages)
         self._by_initial: dict[str, list[str]] = {}
         for word in self.words:
             self._by_initial.setdefault(word[0], []).append(word)
@@ -195,6 +197,13 @@ class Vocabulary:
                 )
             )
         return self._near[word]
+
+    def together(self, words: Iterable[str]) -> bool:
+        """Whether one text uses every word (exact forms): a concept named by known words may still
+        be one the documents never discuss ("diffusion transformers", "support vector machine")."""
+        # A word known only by its spelling's neighbour ("positonal") cannot be placed: it is left out.
+        wanted = [f for f in (forms(w) for w in words) if f & self.words]
+        return len(wanted) < 2 or any(all(f & passage for f in wanted) for passage in self._passages)
 
 
 def _agent_roots(word: str) -> list[str]:
@@ -439,6 +448,12 @@ def _unknown(word: str, vocabulary: Vocabulary) -> bool:
 def absent_phrase(part: str, vocabulary: Vocabulary) -> str | None:
     """The concept phrase of a framed subject that uses a word the documents never do, else None."""
     runs = [run for run in _runs(part) if any(_unknown(m.group(), vocabulary) for m in run)]
+    if not runs:  # every word is known: a phrase of them still names nothing the texts discuss together
+        runs = [
+            run
+            for run in _runs(part)
+            if len(run) >= 2 and not vocabulary.together(m.group().lower() for m in run)
+        ]
     return _phrase(part, runs) if runs else None
 
 
