@@ -17,12 +17,12 @@ PYTEST_ARGS ?=
 LLAMA_NO_COMMON  := $(abspath $(VENV))/llama-cpp-no-common.cmake
 LLAMA_CMAKE_ARGS ?= -DLLAVA_BUILD=OFF -DLLAMA_OPENSSL=OFF -DCMAKE_PROJECT_llama.cpp_INCLUDE=$(LLAMA_NO_COMMON)
 
-.PHONY: run test install browser lint bench eval clean
+.PHONY: run test install browser postgres lint bench eval clean
 
 run: install
 	$(VENV)/bin/attentive ui
 
-test: install browser
+test: install browser postgres
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 install: $(STAMP)
@@ -43,6 +43,12 @@ browser:
 	@test -x /usr/bin/chromium || { \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+# The shared-state tests start a throw-away PostgreSQL with initdb/pg_ctl (Debian's package); install it when missing.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql >/dev/null; }
 
 lint: install
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

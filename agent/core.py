@@ -12,18 +12,24 @@ import queue
 import threading
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from agent.names import check_name
+from agent.downloads import download_choices
+from agent.names import SURROGATE, check_name, clean_data, clean_text
 from agent.settings import Settings, load_settings
 from agent.types import Choice, HistoryEntry, IndexReport, Reply, StreamEvent
 from knowledge.answer import AnswerStyle
+from knowledge.priority import answering
+from knowledge.types import SHARED
 from tools.base import Artifact, ToolContext, ToolResult
+from tools.hub_env import human_bytes
 
 if TYPE_CHECKING:
     from knowledge.embeddings import Embed
+    from knowledge.types import IndexProgress
 
 EMPTY_REPLY = (
     'Ask me anything about your study notes: for example "What is self-attention?", '
@@ -58,14 +64,22 @@ class Agent:
         self.home = Path(self.settings.home).expanduser()
         self.home.mkdir(parents=True, exist_ok=True)
 
+        from agent.memory import open_checkpointer
+        from agent.state import parse_database_url
+
+        # Memory and feedback first: a database that cannot be used stops the start (StateStoreError)
+        # before anything heavy loads, and never falls back to SQLite, which would split the replicas' state.
+        self.state_location = parse_database_url(self.settings.database_url, self.home)
+        checkpointer = open_checkpointer(self.state_location)
+
         from agent.backends import backend_supports_native_tools, describe, load_chat_model
         from agent.feedback import FeedbackService
         from agent.loop import build_graph
-        from agent.memory import open_checkpointer
         from agent.router import IntentRouter
         from agent.router_model import RouterChatModel
         from agent.toolset import build_tools
         from knowledge.embeddings import Embedder
+        from knowledge.indexer import ChunkLimits
         from knowledge.notes import NotesKnowledge
         from tools.registry import discover
 
@@ -73,7 +87,12 @@ class Agent:
         self.embedder = Embedder(s.embedding_runtime, s.n_threads, Path(s.model_cache).expanduser())
         embed = self.embedder.embed
         self.knowledge = NotesKnowledge(
-            self.home, s.chroma_url, s.collection, s.max_upload_bytes, embedder=self.embedder
+            self.home,
+            s.chroma_url,
+            s.collection,
+            s.max_upload_bytes,
+            embedder=self.embedder,
+            limits=ChunkLimits(s.max_chunks_per_document, s.max_chunks_per_user),
         )
         self.declarations = discover(s.tool_packages)
         self.router = IntentRouter(embed, self.declarations, cache=Path(s.model_cache).expanduser())
@@ -85,6 +104,7 @@ class Agent:
             learn_route=self.router.learn,
             default_style=s.default_style,
             max_comment_chars=s.max_comment_chars,
+            location=self.state_location,
         )
         for question, tool, user in self.feedback_service.learned_routes():
             self.router.learn(question, tool, user)
@@ -100,7 +120,7 @@ class Agent:
         self._graph = build_graph(
             model,
             self.tools,
-            open_checkpointer(self.home / "memory.sqlite3"),
+            checkpointer,
             s.max_steps,
             s.max_history_messages,
             routed=not self.native_tools,
@@ -120,14 +140,16 @@ class Agent:
         """Token and tool events as they happen; the last event carries the Reply."""
         check_name("user", user)
         check_name("session", session)
-        refusal = self._refusal(message)
-        if refusal is not None:
-            reply = Reply(id=_new_id(), text=refusal, user=user, session=session)
-            self._remember(reply, message, None)
-            yield StreamEvent("token", text=refusal)
-            yield StreamEvent("reply", reply=reply)
-            return
-        yield from _on_own_thread(lambda: self._run_turn(message.strip(), user, session))
+        message = clean_text(message) if isinstance(message, str) else message
+        with _state_guard("this turn"):
+            refusal = self._refusal(message)
+            if refusal is not None:
+                reply = Reply(id=_new_id(), text=refusal, user=user, session=session)
+                self._remember(reply, message, None)
+                yield StreamEvent("token", text=refusal)
+                yield StreamEvent("reply", reply=reply)
+                return
+            yield from _on_own_thread(lambda: self._run_turn(message.strip(), user, session))
 
     def _refusal(self, message: str) -> str | None:
         if not isinstance(message, str):
@@ -152,20 +174,22 @@ class Agent:
             "configurable": {"thread_id": thread_id(user, session)},
             "recursion_limit": 4 * self.settings.max_steps + 4,
         }
-        style = self.style_for(user)
-        turn = self._tool_context(user, style, session, tuple(self._previous_questions(config)))
-        record = TurnRecord()
-        stream = self._graph.stream(
-            {"messages": [HumanMessage(message)]},
-            config,
-            context=turn,  # the tools' ToolRuntime.context and the middleware's runtime.context
-            stream_mode=["messages", "updates", "custom"],
-            durability="exit",  # one checkpoint write per turn, not one per step
-        )
-        for mode, chunk in stream:
-            yield from record.take(mode, chunk)
-        reply = self._build_reply(message, user, session, style, self._final_text(record), record)
-        self._remember(reply, message, style)
+        with answering():  # uploads being indexed wait while this turn runs (``knowledge.priority``)
+            self._sync_routes(user)
+            style = self.style_for(user)
+            turn = self._tool_context(user, style, session, tuple(self._previous_questions(config)))
+            record = TurnRecord()
+            stream = self._graph.stream(
+                {"messages": [HumanMessage(message)]},
+                config,
+                context=turn,  # the tools' ToolRuntime.context and the middleware's runtime.context
+                stream_mode=["messages", "updates", "custom"],
+                durability="exit",  # one checkpoint write per turn, not one per step
+            )
+            for mode, chunk in stream:
+                yield from record.take(mode, chunk)
+            reply = self._build_reply(message, user, session, style, self._final_text(record), record)
+            self._remember(reply, message, style)
         yield StreamEvent("reply", reply=reply)
 
     def _final_text(self, record: Any) -> str:
@@ -212,7 +236,7 @@ class Agent:
             session=session,
             style=style.detail,
             grounded=grounded,
-            choices=record.choices,
+            choices=record.choices + download_choices(record.missing, question),
         )
         return reply
 
@@ -247,28 +271,34 @@ class Agent:
 
         from agent.toolset import call_tool
 
+        check_name("user", user)
+        args = clean_data(args)
         declaration = next((d for d in self.declarations if d.name == name), None)
         if declaration is None:
             raise ValueError(f"unknown tool {name!r}; tools: {', '.join(d.name for d in self.declarations)}")
         try:
-            return call_tool(
-                declaration,
-                self._tool_context(user, self.style_for(user), "tools"),
-                args,
-                self.settings.tool_timeout_s,
-            )
+            with answering():
+                return call_tool(
+                    declaration,
+                    self._tool_context(user, self.style_for(user), "tools"),
+                    args,
+                    self.settings.tool_timeout_s,
+                )
         except ToolException as exc:
             raise ValueError(str(exc)) from None
 
     def _tool_context(
         self, user: str, style: AnswerStyle, session: str, previous: tuple[str, ...] = ()
     ) -> ToolContext:
-        """The turn as LangChain's runtime context: the tools' ``runtime.context``, the middleware's too."""
+        """The turn as LangChain's runtime context: the tools' ``runtime.context``, the middleware's too.
+
+        The tools see the documents this user may read: the shared library and their own uploads.
+        """
         return ToolContext(
             self.home,
             user,
             session=session,
-            knowledge=self.knowledge,
+            knowledge=self.knowledge.for_owner(user),
             style=style,
             previous=previous,
             rerank=lambda q, c: self.feedback_service.rerank(user, q, c),
@@ -294,12 +324,9 @@ class Agent:
         The choice must belong to a reply this user was given: a reply id is not a secret, so
         without the check one user could teach another user's router.
         """
-        check_name("user", user)
-        record = self.feedback_service.store.get_reply(str(reply_id))
-        if record is None or record.user != user:
-            raise ValueError(
-                f"reply {reply_id!r} is not one of {user!r}'s replies, so it has no choices to pick"
-            )
+        if session is not None:
+            check_name("session", session)
+        record = self._own_reply(reply_id, user, "so it has no choices to pick")
         if not record.choices:
             raise ValueError(f"reply {reply_id!r} asked no question, so there is nothing to choose")
         if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < len(record.choices):
@@ -307,15 +334,76 @@ class Agent:
                 f"choice must be 0..{len(record.choices) - 1} for reply {reply_id!r}, got {index!r}"
             )
         choice = Choice.from_dict(record.choices[index])
+        if choice.download:
+            yield from self._download_then_ask(choice, user, session or record.session)
+            return
         self.feedback_service.learn_choice(record.id, record.question, choice.message, choice.intent, user)
         yield from self.stream(choice.message, user=user, session=session or record.session)
 
+    def _download_then_ask(self, choice: Choice, user: str, session: str) -> Iterator[StreamEvent]:
+        """The Download the user picked, with progress, then the request that needed the model, again.
+
+        A failed download (offline, gated, disk full) is the reply, offering the same Download again.
+        """
+        from agent.downloads import download_events
+
+        outcome = yield from download_events(choice.download)
+        if outcome.result is None:
+            text = f"The download of {choice.download} did not finish: {outcome.error}"
+            reply = Reply(id=_new_id(), text=text, user=user, session=session, choices=[choice])
+            self._remember(reply, choice.message, None)
+            yield StreamEvent("token", text=text)
+            yield StreamEvent("reply", reply=reply)
+            return
+        done = outcome.result
+        yield StreamEvent(
+            "progress",
+            text=f"✅ {done.repo_id} is ready ({human_bytes(done.total_bytes)}, {done.files} files, "
+            f"{done.seconds:.0f} s). Asking again: {choice.message}",
+        )
+        yield from self.stream(choice.message, user=user, session=session)
+
+    def _own_reply(self, reply_id: str, user: str, consequence: str) -> Any:
+        """The stored reply ``reply_id`` if ``user`` was given it, else ``NotYourReply``.
+
+        A reply id is not a secret (it is in the page and in the history), so every call that acts on a
+        reply by its id for a user (picking a choice, feedback) checks it is theirs.
+        """
+        check_name("user", user)
+        check_name("reply id", reply_id)
+        record = self.feedback_service.store.get_reply(str(reply_id))
+        if record is None or record.user != user:
+            raise NotYourReply(f"reply {reply_id!r} is not one of {user!r}'s replies, {consequence}")
+        return record
+
     # --- feedback and preferences -----------------------------------------------------------------
     def feedback(
-        self, reply_id: str, score: int, comment: str | None = None, correction: str | None = None
+        self,
+        reply_id: str,
+        score: int,
+        comment: str | None = None,
+        correction: str | None = None,
+        user: str | None = None,
     ) -> Any:
-        """Record feedback on a reply; it changes this user's later answers at once."""
-        return self.feedback_service.feedback(reply_id, score, comment=comment, correction=correction)
+        """Record feedback on a reply; it changes this user's later answers at once (on every replica).
+
+        With ``user`` (every face that knows who is asking passes it), a reply given to someone else is
+        refused with ``PermissionError`` (``NotYourReply``) and nothing is stored: otherwise a stranger who
+        saw a reply id could write dislikes and corrections into that user's future answers.
+        """
+        if user is not None:
+            self._own_reply(reply_id, user, "so you cannot rate it")
+        with _state_guard("this feedback"):
+            return self.feedback_service.feedback(reply_id, score, comment=comment, correction=correction)
+
+    def _sync_routes(self, user: str) -> None:
+        """The router's lessons for this user (and the promoted ones) as the feedback store holds them now:
+        another replica sharing the database may have taught or reset them since this one last looked."""
+        from agent.feedback import GLOBAL_USER
+
+        lessons = self.feedback_service.learned_routes(user)
+        for owner in (user, GLOBAL_USER):
+            self.router.sync_learned(owner, [(text, tool) for text, tool, who in lessons if who == owner])
 
     def style_for(self, user: str) -> AnswerStyle:
         """The answer style this user's next reply gets, learned from their feedback."""
@@ -331,27 +419,63 @@ class Agent:
 
     def history(self, user: str, session: str) -> list[HistoryEntry]:
         """The conversation, oldest first, as the chat page shows it again after a reload."""
+        check_name("user", user)
+        check_name("session", session)
         return [
             HistoryEntry(record.question, record.to_reply())
             for record in self.feedback_service.store.replies(user, session)
         ]
 
     def feedback_given(self, user: str, session: str) -> dict[str, int]:
+        check_name("user", user)
+        check_name("session", session)
         return self.feedback_service.store.scores(user, session)
 
     # --- knowledge ---------------------------------------------------------------------------------
-    def index(self, paths: list[Path | str] | Path | str) -> IndexReport:
-        """Index documents (.md/.txt); bad files are named in ``report.errors``, the rest still indexed."""
+    def index(
+        self,
+        paths: list[Path | str] | Path | str,
+        progress: Callable[[IndexProgress], None] | None = None,
+        user: str | None = None,
+    ) -> IndexReport:
+        """Index documents (.md, .txt, .pdf, .html); bad files are named in ``report.errors``, the rest
+        still indexed. ``progress`` hears each step: a file read, a chunk embedded.
+
+        Without ``user`` (the operator: ``attentive index``) they join the shared library every user reads;
+        with it they are that user's, retrieved and cited for them alone, within the chunk caps
+        (``ATTENTIVE_MAX_CHUNKS_PER_DOCUMENT``, ``ATTENTIVE_MAX_CHUNKS_PER_USER``). Indexing gives way to
+        answers under way, so a long upload does not slow anyone's answers down.
+        """
+        if user is not None:
+            check_name("user", user)
         if isinstance(paths, (str, Path)):
             paths = [paths]
-        return self.knowledge.index([Path(p) for p in paths])
+        if not isinstance(paths, (list, tuple)) or not all(isinstance(p, (str, Path)) for p in paths):
+            raise TypeError(f"index takes a path or a list of paths (str or pathlib.Path), got {paths!r:.80}")
+        # A file name of bytes that are not UTF-8 reaches Python with lone surrogates, which no index can store.
+        odd = [Path(p) for p in paths if SURROGATE.search(Path(p).name)]
+        report = self.knowledge.index(
+            [Path(p) for p in paths if Path(p) not in odd], progress=progress, owner=user or SHARED
+        )
+        report.errors += [
+            f"{clean_text(p.name)}: the file name is not valid UTF-8; rename it to index it" for p in odd
+        ]
+        return report
 
-    def forget(self, source: str) -> int:
-        """Drop a source (by file name) from the index; returns the number of chunks removed."""
-        return self.knowledge.forget(source)
+    def forget(self, source: str, user: str | None = None) -> int:
+        """Drop a source (by file name) from the shared library, or from ``user``'s own documents; returns
+        the number of chunks removed."""
+        if not isinstance(source, (str, Path)):
+            raise TypeError(f"forget takes a document's file name (str), got {type(source).__name__}")
+        check_name("document name", Path(source).name)
+        if user is not None:
+            check_name("user", user)
+        return self.knowledge.forget(source, owner=user or SHARED)
 
-    def retrieve(self, question: str, k: int = 5) -> list[Any]:
-        return self.knowledge.retrieve(question, k).ranked
+    def retrieve(self, question: str, k: int = 5, user: str | None = None) -> list[Any]:
+        """The passages a question retrieves from the shared library (and ``user``'s own documents)."""
+        knowledge = self.knowledge if user is None else self.knowledge.for_owner(check_name("user", user))
+        return knowledge.retrieve(clean_text(question), k).ranked
 
 
 _DONE = object()
@@ -400,5 +524,26 @@ def _on_own_thread(make: Callable[[], Iterator[StreamEvent]]) -> Iterator[Stream
         yield item
 
 
+@contextmanager
+def _state_guard(what: str) -> Iterator[None]:
+    """A state database that stopped answering becomes ``StateUnavailable``, which says that ``what`` was
+    not saved; other errors pass unchanged."""
+    from agent.state import StateUnavailable, is_unavailable, unavailable_message
+
+    try:
+        yield
+    except StateUnavailable:
+        raise
+    except Exception as exc:
+        if is_unavailable(exc):
+            raise StateUnavailable(unavailable_message(what, exc)) from exc
+        raise
+
+
 def _new_id() -> str:
     return f"r-{uuid.uuid4().hex}"
+
+
+class NotYourReply(PermissionError, ValueError):
+    """A reply id that names another user's reply. A ``PermissionError``; also a ``ValueError``, as picking
+    a choice has always refused a reply that is not the user's."""

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from tools.base import MissingModel
+
 
 @dataclass(frozen=True)
 class TokenStreamed:
@@ -30,4 +32,22 @@ class ToolEnded:
     error: str | None = None
 
 
-LoopEvent = TokenStreamed | ToolStarted | ToolEnded
+@dataclass(frozen=True)
+class ToolNotice:
+    """A line a running tool has for the user now (how long it will take), before its result."""
+
+    id: str
+    name: str
+    text: str
+
+
+@dataclass(frozen=True)
+class ModelMissing:
+    """A tool stopped because its model is not cached: the reply offers to download it."""
+
+    id: str
+    name: str
+    model: MissingModel
+
+
+LoopEvent = TokenStreamed | ToolStarted | ToolEnded | ToolNotice | ModelMissing

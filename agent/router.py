@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,7 @@ import numpy as np
 
 from agent.conversational import CONVERSATIONAL, ConversationalIntent
 from agent.intent_model import IntentModel, LabelledPhrase, mask_payload
+from agent.names import clean_text
 from agent.types import Choice
 from tools.registry import ToolDeclaration
 
@@ -86,7 +88,7 @@ class IntentRouter:
     """Decides intents; ``learn`` adds a phrase for one user (or for everyone, as ``global_user``).
 
     Learned phrases live in memory only: the feedback store is their durable home and replays them
-    into a new router at start-up.
+    into a new router at start-up, and ``sync_learned`` brings in what other replicas stored.
     """
 
     def __init__(
@@ -132,6 +134,26 @@ class IntentRouter:
         with self._lock:
             self._learned.pop(user, None)
             self._drop_models(user)
+
+    def sync_learned(self, user: str, lessons: Sequence[tuple[str, str]]) -> bool:
+        """Make ``user``'s learned phrases exactly ``lessons`` (text, intent), as the feedback store holds
+        them; True when that changed anything. Another replica may have taught or reset this user.
+
+        Compared as a multiset: this router learned in the order events came, the store lists them by
+        kind, and a model does not depend on the order of its phrases.
+        """
+        known = [(t, i) for t, i in lessons if i in self._tools or i in self._talk]
+        with self._lock:
+            current = self._learned.get(user)
+            have = list(zip(current.texts, current.intents, strict=True)) if current else []
+            if Counter(have) == Counter(known):
+                return False
+            if known:
+                self._learned[user] = _Learned([t for t, _ in known], [i for _, i in known])
+            else:
+                self._learned.pop(user, None)
+            self._drop_models(user)
+        return True
 
     def _drop_models(self, user: str) -> None:
         if user == self._global_user:  # promoted phrases are in every user's model
@@ -190,6 +212,7 @@ class IntentRouter:
         whatever the message says. An empty decision (no calls, no reply) means none of the allowed
         tools is known here.
         """
+        text = clean_text(text)  # a lone surrogate would stop the tokenizer; U+FFFD does not
         tools = [t for t in self._tools if allowed is None or t in allowed]
         candidates = tools + ([] if must_call else list(self._talk))
         if not tools:

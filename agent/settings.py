@@ -40,12 +40,25 @@ class Settings(BaseSettings):
     )
     chroma_url: str | None = Field(default=None, description="Use a Chroma server (http://HOST:PORT).")
     collection: str = Field(default="notes", description="Chroma collection name.")
+    database_url: str | None = Field(
+        default=None,
+        description="Where memory and feedback live: postgresql://USER:PASS@HOST:PORT/DB for a server shared by "
+        "several replicas; unset (or sqlite:///FOLDER) for the SQLite files in the data home.",
+    )
     tool_packages: list[str] = Field(
         default=["tools"],
         description="Packages whose modules declare tools (each exports TOOL); add your own to extend the agent.",
     )
     max_message_chars: int = Field(default=20_000, description="Longest accepted message.")
     max_upload_bytes: int = Field(default=5_000_000, description="Largest document accepted for indexing.")
+    max_chunks_per_document: int = Field(
+        default=25_000,
+        ge=1,
+        description="Most chunks one document may have (a 1.2 MB file of 20,000 short sections has about 20,000).",
+    )
+    max_chunks_per_user: int = Field(
+        default=50_000, ge=1, description="Most chunks of one user's own uploads, all documents together."
+    )
     max_history_messages: int = Field(default=20, description="Most earlier messages that reach the model.")
     max_steps: int = Field(default=6, description="Most model/tool steps in one turn.")
     tool_timeout_s: float = Field(default=120.0, description="Time limit of one tool call.")

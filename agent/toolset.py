@@ -15,10 +15,18 @@ from typing import Any
 from langchain.tools import ToolRuntime
 from langchain_core.tools import StructuredTool, ToolException
 
-from agent.events import TokenStreamed
-from tools.base import ToolContext, ToolInputError, ToolResult, ToolUnavailable
+from agent.events import ModelMissing, TokenStreamed, ToolNotice
+from tools.base import MissingModel, ModelNotCached, ToolContext, ToolInputError, ToolResult, ToolUnavailable
 from tools.deadline import run_with_deadline
 from tools.registry import ToolDeclaration, describe_validation_error
+
+
+class ModelMissingException(ToolException):
+    """A tool's model is not cached: the message for the model and the user, the record for a Download offer."""
+
+    def __init__(self, message: str, model: MissingModel) -> None:
+        super().__init__(message)
+        self.model = model
 
 
 def call_tool(
@@ -31,8 +39,11 @@ def call_tool(
             f"{declaration.name} exceeded its time limit of {timeout_s:g} s and was stopped waiting for"
         )
 
+    ctx = dataclasses.replace(ctx, time_limit_s=timeout_s)
     try:
         return run_with_deadline(lambda: declaration.call(ctx, args), timeout_s, timed_out)
+    except ModelNotCached as exc:
+        raise ModelMissingException(str(exc), exc.model) from None
     except (ToolInputError, ToolUnavailable, ValueError) as exc:
         raise ToolException(str(exc)) from None
     except ToolException:
@@ -46,7 +57,11 @@ def _turn_context(declaration: ToolDeclaration, runtime: ToolRuntime | None) -> 
     if not isinstance(ctx, ToolContext):
         raise ToolException(f"{declaration.name} runs inside an agent turn, which gives it its context")
     writer: Callable[[Any], None] | None = getattr(runtime, "stream_writer", None)
-    if declaration.streams_tokens and writer is not None:
+    if writer is None:
+        return ctx
+    call_id = getattr(runtime, "tool_call_id", None) or ""
+    ctx = dataclasses.replace(ctx, notify=lambda text: writer(ToolNotice(call_id, declaration.name, text)))
+    if declaration.streams_tokens:
         ctx = dataclasses.replace(ctx, on_token=lambda token: writer(TokenStreamed(token)))
     return ctx
 
@@ -60,7 +75,14 @@ def build_tools(declarations: Sequence[ToolDeclaration], timeout_s: float) -> li
             runtime: ToolRuntime, _declaration: ToolDeclaration = declaration, **kwargs: Any
         ) -> tuple[str, ToolResult]:
             args = {k: v for k, v in kwargs.items() if v is not None}
-            result = call_tool(_declaration, _turn_context(_declaration, runtime), args, timeout_s)
+            try:
+                result = call_tool(_declaration, _turn_context(_declaration, runtime), args, timeout_s)
+            except ModelMissingException as exc:  # the reply offers the download; the model reads the message
+                writer = getattr(runtime, "stream_writer", None)
+                if writer is not None:
+                    call_id = getattr(runtime, "tool_call_id", None) or ""
+                    writer(ModelMissing(call_id, _declaration.name, exc.model))
+                raise
             return result.text, result
 
         built.append(

@@ -13,11 +13,11 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, AIMessageChunk, ToolMessage
 
-from agent.events import TokenStreamed, ToolEnded, ToolStarted
+from agent.events import ModelMissing, TokenStreamed, ToolEnded, ToolNotice, ToolStarted
 from agent.messages import content_text
 from agent.router_model import choices_of
 from agent.types import Choice, StreamEvent, ToolCall
-from tools.base import ToolResult
+from tools.base import MissingModel, ToolResult
 
 
 @dataclass
@@ -28,6 +28,9 @@ class TurnRecord:
     choices: list[Choice] = field(default_factory=list)
     pending: list[dict[str, Any]] = field(default_factory=list)  # calls asked for, not yet answered
     malformed: list[str] = field(default_factory=list)  # tools asked for with arguments that were not JSON
+    missing: list[tuple[str, MissingModel]] = field(
+        default_factory=list
+    )  # (tool, model) to offer to download
     streamed_by_tool: bool = False
 
     def take(self, mode: str, chunk: Any) -> Iterator[StreamEvent]:
@@ -63,6 +66,10 @@ class TurnRecord:
             if event.error:
                 record.ok, record.error = False, event.error
             return StreamEvent("tool_end", tool=record)
+        if isinstance(event, ToolNotice):
+            return StreamEvent("progress", text=event.text, tool=self.calls.get(event.id))
+        if isinstance(event, ModelMissing) and all(m.repo_id != event.model.repo_id for _, m in self.missing):
+            self.missing.append((event.name, event.model))
         return None
 
     def _message(self, message: Any) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from knowledge.types import Citation, IndexReport
@@ -32,33 +32,36 @@ class ToolCall:
     id: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "args": self.args,
-            "ok": self.ok,
-            "error": self.error,
-            "seconds": self.seconds,
-        }
+        """Everything but ``id``, which only pairs a call with its result inside one turn."""
+        return {key: value for key, value in asdict(self).items() if key != "id"}
 
 
 @dataclass(frozen=True)
 class Choice:
-    """One answer to a clarifying question: what the button says, the message it sends, the intent it means.
+    """A button under a reply: what it says, the message it sends, the intent it means.
 
-    Picking it (``Agent.choose``) sends ``message`` and teaches the router that the question
-    which was unclear meant ``intent``, for this user.
+    Picking a clarifying question's choice (``Agent.choose``) sends ``message`` and teaches the
+    router that the question which was unclear meant ``intent``, for this user. A Download
+    choice (``download`` names a Hub repo) fetches that model, with progress, and then sends
+    ``message`` (the request that needed it) again; nothing is learnt from it.
     """
 
     label: str
     message: str
     intent: str
+    download: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"label": self.label, "message": self.message, "intent": self.intent}
+        data = {"label": self.label, "message": self.message, "intent": self.intent}
+        if self.download:
+            data["download"] = self.download
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Choice:
-        return cls(str(data["label"]), str(data["message"]), str(data["intent"]))
+        return cls(
+            str(data["label"]), str(data["message"]), str(data["intent"]), str(data.get("download", ""))
+        )
 
 
 @dataclass
@@ -92,9 +95,13 @@ class Reply:
 
 @dataclass
 class StreamEvent:
-    """What ``Agent.stream`` yields: tokens, tool starts/ends, and finally the Reply."""
+    """What ``Agent.stream`` yields: tokens, tool starts/ends, progress lines, and finally the Reply.
 
-    kind: Literal["token", "tool_start", "tool_end", "reply"]
+    A ``progress`` event's text replaces the previous one: how long a tool expects to take
+    before it starts, how far a download has got.
+    """
+
+    kind: Literal["token", "tool_start", "tool_end", "progress", "reply"]
     text: str = ""
     tool: ToolCall | None = None
     reply: Reply | None = None

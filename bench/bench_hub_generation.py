@@ -117,12 +117,19 @@ def _hub_rows(home: Path) -> list[dict[str, Any]]:
 
 
 def _raw_llama_tokens_per_s(llm: Any, prompt: str = PROMPT) -> tuple[float, int]:
+    """Raw llama-cpp-python with generate_text's settings: its message (the request plus the form's
+    instruction), greedy, its repeat penalty (the window is the Llama's ``last_n_tokens_size``)."""
+    from tools.generation import MAX_NEW_TOKENS as CEILING
+    from tools.generation import REPEAT_PENALTY
+    from tools.writing import plan_writing
+
     start = time.perf_counter()
     tokens = 0
     for chunk in llm.create_chat_completion(
-        messages=[{"role": "user", "content": prompt}],
+        messages=[{"role": "user", "content": plan_writing(prompt, MAX_NEW_TOKENS, CEILING).message}],
         max_tokens=MAX_NEW_TOKENS,
         temperature=0.0,
+        repeat_penalty=REPEAT_PENALTY,
         stream=True,
     ):
         if chunk["choices"][0]["delta"].get("content"):
@@ -134,10 +141,16 @@ def _generation_rows() -> list[dict[str, Any]]:
     from llama_cpp import Llama
 
     from knowledge.embedded_models import smollm2_gguf_path
-    from tools.generation import LLAMA_N_CTX, LLAMA_THREADS, generate_text
+    from tools.generation import LLAMA_N_CTX, LLAMA_THREADS, REPEAT_LAST_N, generate_text
 
     path = str(smollm2_gguf_path())
-    raw = Llama(model_path=path, n_ctx=LLAMA_N_CTX, n_threads=LLAMA_THREADS, verbose=False)
+    raw = Llama(
+        model_path=path,
+        n_ctx=LLAMA_N_CTX,
+        n_threads=LLAMA_THREADS,
+        last_n_tokens_size=REPEAT_LAST_N,
+        verbose=False,
+    )
     generate_text("Say hello.", max_new_tokens=8, temperature=0.0)  # load our cached instance
     _raw_llama_tokens_per_s(raw, "Say hello.")
     ours, theirs, counts = [], [], set()

@@ -62,8 +62,10 @@ class UserLog:
     errors: list[str] = field(default_factory=list)
     crossings: list[str] = field(default_factory=list)
     acked_events: list[int] = field(default_factory=list)
+    acked_replies: list[str] = field(default_factory=list)  # through the page: the replies rated
     styles: list[str] = field(default_factory=list)
     cycles: int = 0
+    page_user: str = ""  # through the page: the user id the page issued to this browser
 
     @property
     def user(self) -> str:
@@ -148,6 +150,60 @@ def http_user(url: str, log: UserLog, deadline: float) -> None:
 def run_http_load(url: str, users: int, seconds: float) -> tuple[list[UserLog], float]:
     """``users`` gradio_client sessions against a running page."""
     return run_users(http_user, url, users, seconds)
+
+
+def page_user(urls: list[str], log: UserLog, deadline: float) -> None:
+    """One person's browser on the chat page itself (``bench.page_client``): ask, follow up, rate.
+
+    With two pages (replicas) the question goes to one and the follow-up to the other, turn and turn
+    about, so the follow-up is resolved only if the memory is shared; the rating goes to the page that
+    showed the answer, as a click would. Even users say "Too long", odd users like the answer.
+    """
+    from bench.page_client import Browser, PageClient
+
+    name = NAMES[log.index]
+    browser = Browser()
+    try:
+        while log.cycles == 0 or time.monotonic() < deadline:
+            session = f"load-{log.cycles}"
+            first = (log.index + log.cycles) % len(urls)
+            tabs = [PageClient(urls[(first + k) % len(urls)], session, browser) for k in range(2)]
+            answer = None
+            for tab, (question, follow_up) in zip(
+                tabs, ((f"What is a {name}?", False), ("What is it made of?", True)), strict=True
+            ):
+                started = time.perf_counter()
+                answer = tab.ask(question)
+                log.latencies.append(time.perf_counter() - started)
+                if answer.failed:
+                    log.errors.append(answer.text)
+                    break
+                _check_page_answer(log, answer.text + answer.sources, follow_up)
+            if answer is not None and not answer.failed:
+                status = tabs[1].rate(answer, "Too long" if log.index % 2 == 0 else True)
+                if status.startswith("✅ Feedback recorded"):
+                    log.acked_replies.append(answer.reply_id)
+                else:
+                    log.errors.append(f"rating not recorded: {status}")
+            for tab in tabs:
+                tab.close()
+            log.page_user = browser.user
+            log.cycles += 1
+    except Exception as exc:
+        log.errors.append(f"{type(exc).__name__}: {exc}")
+
+
+def _check_page_answer(log: UserLog, shown: str, follow_up: bool) -> None:
+    """The page's answer (text and its sources) against the user's own topic, as ``_check_reply`` does."""
+    if foreign_words(log.index).search(shown):
+        log.crossings.append(f"answer mentions another user's topic: {shown[:200]!r}")
+    if follow_up and MATERIALS[log.index] not in shown:
+        log.crossings.append(f"follow-up did not resolve to {NAMES[log.index]}: {shown[:200]!r}")
+
+
+def run_page_load(urls: list[str], users: int, seconds: float) -> tuple[list[UserLog], float]:
+    """``users`` browsers on the chat page at ``urls`` (one page, or several replicas of it)."""
+    return run_users(page_user, urls, users, seconds)
 
 
 def free_port() -> int:

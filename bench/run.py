@@ -62,9 +62,13 @@ FIGURES: dict[str, tuple[str, Callable[[Context], list[Row]]]] = {
 OPTIONAL: dict[str, tuple[str, str]] = {
     "demos": ("Concept demos", "bench.bench_demos"),
     "hub_generation": ("Hub lookups and generation", "bench.bench_hub_generation"),
+    "writing": ("Writing that reads well", "bench.bench_writing"),
     "backends": ("Chat backends", "bench.bench_backends"),
     "drift": ("Adapting to a drifting user", "bench.bench_drift"),
     "load": ("Many users at once", "bench.bench_load"),
+    "replicas": ("Several replicas, one state", "bench.bench_replicas"),
+    "voice": ("Offline voice", "bench.bench_voice"),
+    "documents": ("Documents: PDF, HTML and Markdown", "bench.bench_documents"),
 }
 
 
@@ -253,18 +257,23 @@ def main(
     ctx = Context(quick=quick, work=work, out_dir=out_dir, llm=llm)
     sections: list[Section] = []
     started = time.perf_counter()
+    from agent.cli.progress import progress_bar
+
     try:
-        for key in chosen:
-            print(f"bench: {key} ...", file=sys.stderr, flush=True)
-            section = _run_figure(key, ctx) if key in FIGURES else _run_optional(key, ctx)
-            if section is not None:
-                sections.append(section)
-                for row in section.rows:
-                    print(
-                        f"  {row.name}: {row.shown()} {_mark(row)} {row.error or ''}",
-                        file=sys.stderr,
-                        flush=True,
-                    )
+        with progress_bar("bench", total=len(chosen)) as bar:  # on stderr; a figure's lines print above it
+            for key in chosen:
+                bar.update(description=f"bench: {key}")
+                print(f"bench: {key} ...", file=sys.stderr, flush=True)
+                section = _run_figure(key, ctx) if key in FIGURES else _run_optional(key, ctx)
+                if section is not None:
+                    sections.append(section)
+                    for row in section.rows:
+                        print(
+                            f"  {row.name}: {row.shown()} {_mark(row)} {row.error or ''}",
+                            file=sys.stderr,
+                            flush=True,
+                        )
+                bar.advance(1)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     text = render(sections, quick, time.perf_counter() - started)

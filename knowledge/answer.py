@@ -16,6 +16,7 @@ from typing import Any, Literal
 import numpy as np
 
 from knowledge.embeddings import Embed, embed
+from knowledge.links import foreign_links
 from knowledge.loader import plain_text
 from knowledge.text import content_terms, sentence_bounds, split_sentences
 from knowledge.types import Chunk, Citation, ScoredChunk
@@ -23,19 +24,6 @@ from knowledge.types import Chunk, Citation, ScoredChunk
 EXAMPLE_CUE = re.compile(r"for example|for instance|such as|like \"|e\.g\.|\"[^\"]+\"", re.I)
 SUPPORT_COSINE = 0.60
 SUPPORT_OVERLAP = 0.6
-# A link in a document is data, but a link shown to the user is an invitation to click: an answer
-# never carries one the user did not write (a planted "visit https://..." must not reach them).
-LINK_TEXT = re.compile(
-    r"https?://[^\s)\]>\"']+|www\.[^\s)\]>\"']+|\b[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}/[^\s)\]>\"']*", re.I
-)
-
-
-def foreign_links(text: str, question: str) -> list[str]:
-    """Links in ``text`` (with or without a scheme) that the question does not contain."""
-    links = [link.rstrip(".,;:!?") for link in LINK_TEXT.findall(text)]
-    return [link for link in links if link not in question]
-
-
 Detail = Literal["brief", "detailed"]
 BRIEF_SENTENCES = 2  # sentences per answer for each detail level before any feedback
 DETAILED_SENTENCES = 5
@@ -164,7 +152,7 @@ class Composer:
             return GroundedAnswer(text="", in_scope=False)
         chosen = _passage_run(candidates, _best(candidates), style)
         chosen.sort(key=lambda s: (s.rank, s.start))
-        answer = self._render(chosen)
+        answer = self._render(chosen, question)
         answer.best_similarity = max(s.similarity for s in candidates)
         return answer
 
@@ -190,7 +178,7 @@ class Composer:
             chosen += [s for s in run if (s.chunk.id, s.start) not in picked]
         order = {chunk_id: i for i, chunk_id in enumerate(dict.fromkeys(s.chunk.id for s in chosen))}
         chosen.sort(key=lambda s: (order[s.chunk.id], s.start))
-        answer = self._render(chosen)
+        answer = self._render(chosen, " ".join(question for _, question, _ in parts))
         answer.best_similarity = weakest
         return answer
 
@@ -214,7 +202,7 @@ class Composer:
             sentences, vectors = self._chunk_sentences(scored.chunk, rank)
             sims = vectors @ question_vec
             for sentence, sim in zip(sentences, sims, strict=True):
-                if foreign_links(sentence.text, question):
+                if _shows_foreign_link(sentence, question):
                     continue
                 overlap = len(q_terms & content_terms(sentence.text)) / max(1, len(q_terms))
                 example = 0.08 if style.examples and EXAMPLE_CUE.search(sentence.text) else 0.0
@@ -223,31 +211,59 @@ class Composer:
                 candidates.append(sentence)
         return candidates
 
-    def _render(self, chosen: list[Sentence]) -> GroundedAnswer:
-        numbers: dict[str, int] = {}
-        spans: dict[str, list[Sentence]] = {}
-        for sentence in chosen:
-            numbers.setdefault(sentence.chunk.id, len(numbers) + 1)
-            spans.setdefault(sentence.chunk.id, []).append(sentence)
+    def _render(self, chosen: list[Sentence], question: str) -> GroundedAnswer:
+        keys = _citation_keys(chosen, question)
+        numbers: dict[tuple[str, int], int] = {}
+        spans: dict[tuple[str, int], list[Sentence]] = {}
+        for sentence, key in zip(chosen, keys, strict=True):
+            numbers.setdefault(key, len(numbers) + 1)
+            spans.setdefault(key, []).append(sentence)
         citations = []
-        for chunk_id in numbers:
-            group = spans[chunk_id]
+        for key in numbers:
+            group = spans[key]
             chunk = group[0].chunk
             start, end = min(s.start for s in group), max(s.end for s in group)
-            quote = chunk.text[start - chunk.start : end - chunk.start]
-            citations.append(Citation(chunk.section, chunk.source, start, end, quote, chunk.id))
+            citations.append(chunk.cite(start, end))
         parts: list[str] = []
         for i, sentence in enumerate(chosen):
             parts.append(sentence.text)
-            last_of_run = i + 1 == len(chosen) or chosen[i + 1].chunk.id != sentence.chunk.id
+            last_of_run = i + 1 == len(chosen) or keys[i + 1] != keys[i]
             if last_of_run:
-                parts[-1] = f"{parts[-1]} [{numbers[sentence.chunk.id]}]"
+                parts[-1] = f"{parts[-1]} [{numbers[keys[i]]}]"
         return GroundedAnswer(
             text=" ".join(parts),
             citations=citations,
             sentences=[s.text for s in chosen],
             support=[1.0] * len(chosen),
         )
+
+
+def _shows_foreign_link(sentence: Sentence, question: str) -> bool:
+    """Whether a sentence carries a link the user may not see (``knowledge.links``), as the answer shows it or
+    as its citation quotes it: the quote keeps the Markdown that ``plain_text`` strips from the answer."""
+    chunk = sentence.chunk
+    raw = chunk.text[sentence.start - chunk.start : sentence.end - chunk.start]
+    return bool(
+        foreign_links(raw, question, chunk.source, chunk.owner)
+        or foreign_links(sentence.text, question, chunk.source, chunk.owner)
+    )
+
+
+def _citation_keys(chosen: list[Sentence], question: str) -> list[tuple[str, int]]:
+    """The citation each chosen sentence belongs to: one per passage, split where the text between two of its
+    chosen sentences carries a link the user may not see, since a citation quotes its whole span."""
+    keys: list[tuple[str, int]] = []
+    # chunk id -> (its current citation, the end of its last chosen sentence)
+    last: dict[str, tuple[int, int]] = {}
+    for sentence in chosen:
+        chunk = sentence.chunk
+        segment, end = last.get(chunk.id, (0, sentence.start))
+        gap = chunk.text[end - chunk.start : max(end, sentence.start) - chunk.start]
+        if gap.strip() and foreign_links(gap, question, chunk.source, chunk.owner):
+            segment += 1
+        last[chunk.id] = (segment, sentence.end)
+        keys.append((chunk.id, segment))
+    return keys
 
 
 def _best(candidates: list[Sentence]) -> Sentence:

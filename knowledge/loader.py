@@ -1,10 +1,15 @@
-"""Markdown-aware loading and chunking.
+"""Loading documents (Markdown, plain text, PDF, HTML) and cutting them into chunks.
 
-A chunk is a paragraph or a top-level list item of one section, never more than
-``MAX_CHUNK_CHARS``: small enough that a citation points at the passage that
-says the thing, large enough to keep a thought together. Every chunk keeps its
-heading path and exact character offsets, so ``source_text[start:end]`` is the
-chunk's text and a citation can always be checked against the file.
+A chunk is a passage of one section (a paragraph, a list item, a PDF paragraph), never more than
+``MAX_CHUNK_CHARS``: small enough that a citation points at the passage that says the thing, large
+enough to keep a thought together. Every chunk keeps its heading path and exact character offsets,
+so ``document.texts[chunk.page][chunk.start:chunk.end]`` is the chunk's text and a citation can always
+be checked against the file (for a PDF, against the text extracted from its page).
+
+Checks come before parsing, cheapest first: the name's suffix, the size limit (from ``stat``, before
+a byte is read), then the content against what the suffix claims (a ".pdf" that is not a PDF, a
+".md" that is a PDF or a saved web page, invalid UTF-8). PDF and HTML are read in a child process
+under a time and memory limit (``knowledge.isolated``); Markdown in-process (``knowledge.markdown``).
 """
 
 from __future__ import annotations
@@ -12,112 +17,118 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
+from knowledge import isolated
+from knowledge.markdown import markdown_document
 from knowledge.text import SENTENCE_END, trim_span
-from knowledge.types import Chunk
+from knowledge.types import SHARED, Chunk, Document, DocumentError
 
-ACCEPTED_SUFFIXES = (".md", ".markdown", ".txt")
+TEXT_SUFFIXES = (".md", ".markdown", ".txt")
+PDF_SUFFIXES = (".pdf",)
+HTML_SUFFIXES = (".html", ".htm")
+ACCEPTED_SUFFIXES = TEXT_SUFFIXES + PDF_SUFFIXES + HTML_SUFFIXES
 MAX_CHUNK_CHARS = 1200
-HEADING = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t#]*$")
 LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
-EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)")
+
+Kind = Literal["text", "pdf", "html"]
+_HTML_START = re.compile(rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)[\s>]", re.I | re.S)
+_SIGNATURES = (  # what a mislabelled file usually is, for the message that refuses it
+    (b"PK\x03\x04", "a ZIP archive (a .docx, .pptx or .epub?)"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"\xd0\xcf\x11\xe0", "an old Office document (.doc, .ppt)"),
+    (b"{\\rtf", "an RTF document"),
+)
 
 
-class DocumentError(ValueError):
-    """A file that cannot be indexed; the message names the file and the reason."""
+def kind_of(path: Path) -> Kind:
+    """What a file's name says it is."""
+    suffix = path.suffix.lower()
+    return "pdf" if suffix in PDF_SUFFIXES else "html" if suffix in HTML_SUFFIXES else "text"
 
 
-def clean_heading(raw: str) -> str:
-    """Heading text as a reader sees it: link markup and emphasis stripped."""
-    text = LINK.sub(r"\1", raw)
-    text = EMPHASIS.sub("", text)
-    return " ".join(text.split())
+def sniff(data: bytes) -> str:
+    """What the content is, from its first bytes: "pdf", "html", "text", or a description of a binary."""
+    head = data[:8192]
+    if b"%PDF-" in head[:1024]:  # the header may follow up to 1 KB of junk, as readers allow
+        return "pdf"
+    for signature, what in _SIGNATURES:
+        if head.startswith(signature):
+            return what
+    if _HTML_START.match(head):
+        return "html"
+    return "binary data" if b"\x00" in head else "text"
 
 
-def read_document(path: Path, max_bytes: int = 5_000_000) -> str:
-    """Read a text document, refusing what cannot be indexed with a message naming the file."""
-    if not path.exists():
-        raise DocumentError(f"{path}: no such file")
-    if path.is_dir():
-        raise DocumentError(f"{path}: is a directory, not a document")
-    if path.suffix.lower() not in ACCEPTED_SUFFIXES:
-        raise DocumentError(f"{path}: only {', '.join(ACCEPTED_SUFFIXES)} files can be indexed")
-    size = path.stat().st_size
-    if size > max_bytes:
-        raise DocumentError(f"{path}: {size} bytes is over the {max_bytes}-byte limit")
-    data = path.read_bytes()
+def _check_content(path: Path, data: bytes) -> None:
+    """Refuse a file whose content is not what its suffix says, naming what it seems to be."""
+    claimed, found = kind_of(path), sniff(data)
+    if claimed == "pdf" and found != "pdf":
+        raise DocumentError(f"not a PDF (no %PDF- header); the content looks like {found}", path)
+    if claimed == "html" and found not in ("html", "text"):
+        what = "a PDF" if found == "pdf" else found
+        raise DocumentError(f"not an HTML page; the content looks like {what}", path)
+    if claimed == "text" and found == "pdf":
+        raise DocumentError("the content is a PDF; rename it to .pdf to index it", path)
+    if claimed == "text" and found == "html":
+        raise DocumentError("the content is a saved web page; rename it to .html to index it", path)
+    if claimed == "text" and found not in ("text", "binary data"):  # other binary: decode_text says where
+        raise DocumentError(f"binary content ({found}), not text", path)
+
+
+def decode_text(data: bytes, path: Path) -> str:
+    """A text file's characters; invalid UTF-8 and NUL bytes are refused with where they are."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise DocumentError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+        raise DocumentError(f"not UTF-8 text (byte {exc.start})", path) from None
     if "\x00" in text:
-        raise DocumentError(f"{path}: binary content (NUL bytes), not text")
+        raise DocumentError("binary content (NUL bytes), not text", path)
     return text
 
 
-@dataclass
-class _Block:
-    section: str
-    start: int
-    end: int
+def read_checked(path: Path, max_bytes: int = 5_000_000) -> bytes:
+    """A file's bytes once every check short of parsing has passed: it exists, its suffix is one we
+    read, it is within ``max_bytes`` (checked before reading), and its content is what the suffix says."""
+    if not path.exists():
+        raise DocumentError("no such file", path)
+    if path.is_dir():
+        raise DocumentError("is a directory, not a document", path)
+    if path.suffix.lower() not in ACCEPTED_SUFFIXES:
+        raise DocumentError(f"only {', '.join(ACCEPTED_SUFFIXES)} files can be indexed", path)
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise DocumentError(f"{size} bytes is over the {max_bytes}-byte limit", path)
+    with path.open("rb") as handle:
+        data = handle.read(max_bytes + 1)  # the file may have grown since stat
+    if len(data) > max_bytes:
+        raise DocumentError(f"over the {max_bytes}-byte limit", path)
+    if not data.strip():
+        raise DocumentError("the file is empty", path)
+    _check_content(path, data)
+    if kind_of(path) == "text":
+        decode_text(data, path)
+    return data
 
 
-def sections(text: str, default_section: str) -> Iterator[tuple[str, int, int]]:
-    """Yield (heading path, body start, body end) for each section of a Markdown text.
+def read_document(path: Path, max_bytes: int = 5_000_000, seconds: float | None = None) -> Document:
+    """Read any accepted file into a ``Document``; ``DocumentError`` names the file and the reason.
 
-    The one heading reader: chunks and the demo tools' citations (``tools.notes_refs``)
-    must agree on what a section is called and where its body starts. The text
-    before the first heading is ``default_section``; headings inside code fences
-    are not headings; a body ends where the next heading line starts.
+    PDF and HTML are parsed in a child process killed after ``seconds`` (default
+    ``knowledge.isolated.PARSE_SECONDS``); the reason it gives is prefixed with the file's path here.
     """
-    stack: list[tuple[int, str]] = []
-    section = default_section
-    body_start = 0
-    pos = 0
-    in_fence = False
-    for line in text.splitlines(keepends=True):
-        stripped = line.rstrip("\r\n")
-        if stripped.lstrip().startswith(("```", "~~~")):
-            in_fence = not in_fence
-        match = None if in_fence else HEADING.match(stripped)
-        if match:
-            yield section, body_start, pos
-            level = len(match.group(1))
-            title = clean_heading(match.group(2)) or "(untitled)"
-            while stack and stack[-1][0] >= level:
-                stack.pop()
-            stack.append((level, title))
-            section = " > ".join(t for _, t in stack)
-            body_start = pos + len(line)
-        pos += len(line)
-    yield section, body_start, len(text)
-
-
-def _blocks(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
-    """Paragraphs and top-level list items between start and end, as trimmed offsets."""
-    segments: list[tuple[int, int]] = []
-    seg_start: int | None = None
-    pos = start
-    for line in text[start:end].splitlines(keepends=True):
-        stripped = line.strip()
-        top_item = bool(re.match(r"^([*+-]|\d+[.)])\s", line))
-        if not stripped:
-            if seg_start is not None:
-                segments.append((seg_start, pos))
-                seg_start = None
-        elif top_item and seg_start is not None:
-            segments.append((seg_start, pos))
-            seg_start = pos
-        elif seg_start is None:
-            seg_start = pos
-        pos += len(line)
-    if seg_start is not None:
-        segments.append((seg_start, pos))
-    for s, e in (trim_span(text, s, e) for s, e in segments):
-        if e > s:
-            yield s, e
+    data = read_checked(path, max_bytes)
+    kind = kind_of(path)
+    if kind == "text":
+        return markdown_document(decode_text(data, path), path.stem)
+    limit = isolated.PARSE_SECONDS if seconds is None else seconds
+    try:
+        return isolated.read_isolated(kind, data, path.stem, seconds=limit)
+    except DocumentError as exc:
+        raise DocumentError(exc.reason, path) from None
 
 
 def _split_long(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
@@ -143,34 +154,48 @@ def _split_long(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
         yield piece_start, end
 
 
-def chunk_id(source: str, section: str, text: str, occurrence: int) -> str:
-    """Content-derived id: unchanged text keeps its id, so re-indexing writes nothing."""
-    digest = hashlib.sha256(f"{source}\x1f{section}\x1f{text}\x1f{occurrence}".encode()).hexdigest()
+def chunk_id(source: str, section: str, text: str, occurrence: int, owner: str = SHARED) -> str:
+    """Content-derived id: unchanged text keeps its id, so re-indexing writes nothing.
+
+    The owner is part of it, so two users' files of the same name never share an id; the shared library's
+    ids are those it had before documents had owners, so an existing index stays valid.
+    """
+    key = f"{source}\x1f{section}\x1f{text}\x1f{occurrence}"
+    digest = hashlib.sha256((f"{owner}\x1e{key}" if owner else key).encode()).hexdigest()
     return digest[:24]
 
 
-def chunk_text(text: str, source: str) -> list[Chunk]:
-    """Chunk a document's text; ``source`` is the file name that citations show."""
-    default_section = Path(source).stem
+def chunk_document(document: Document, source: str, owner: str = SHARED) -> list[Chunk]:
+    """Cut a document's passages into chunks; ``source`` is the file name that citations show, ``owner``
+    who may read them (``SHARED``, or the user who uploaded the file)."""
     seen: dict[tuple[str, str], int] = {}
     chunks: list[Chunk] = []
-    for section, body_start, body_end in sections(text, default_section):
-        for block_start, block_end in _blocks(text, body_start, body_end):
-            for s, e in _split_long(text, block_start, block_end):
-                piece = text[s:e]
-                key = (section, piece)
-                occurrence = seen.get(key, 0)
-                seen[key] = occurrence + 1
-                chunks.append(
-                    Chunk(chunk_id(source, section, piece, occurrence), piece, section, source, s, e)
-                )
+    for block in document.blocks:
+        text = document.texts[block.page]
+        start, end = trim_span(text, block.start, block.end)
+        if end <= start:
+            continue
+        for s, e in (trim_span(text, s, e) for s, e in _split_long(text, start, end)):
+            if e <= s:
+                continue
+            piece = text[s:e]
+            key = (block.section, piece)
+            occurrence = seen.get(key, 0)
+            seen[key] = occurrence + 1
+            chunk_key = chunk_id(source, block.section, piece, occurrence, owner)
+            chunks.append(Chunk(chunk_key, piece, block.section, source, s, e, block.page, owner))
     return chunks
 
 
-def load_chunks(path: Path, max_bytes: int = 5_000_000) -> tuple[str, list[Chunk]]:
-    """Read and chunk one file; returns the source text too, for offset checks."""
-    text = read_document(path, max_bytes)
-    return text, chunk_text(text, path.name)
+def chunk_text(text: str, source: str) -> list[Chunk]:
+    """Chunk a Markdown or plain text; what comes before the first heading is filed under the file's stem."""
+    return chunk_document(markdown_document(text, Path(source).stem), source)
+
+
+def load_chunks(path: Path, max_bytes: int = 5_000_000, owner: str = SHARED) -> tuple[Document, list[Chunk]]:
+    """Read and chunk one file (``owner``'s); returns the document too, for offset checks."""
+    document = read_document(path, max_bytes)
+    return document, chunk_document(document, path.name, owner)
 
 
 def bundled_notes_path() -> Path:

@@ -20,6 +20,8 @@ Two checks shape an answer before the composer quotes anything:
 
 from __future__ import annotations
 
+import copy
+import logging
 import re
 import threading
 from collections.abc import Callable, Iterable
@@ -30,10 +32,10 @@ import numpy as np
 
 from knowledge.answer import AnswerStyle, Composer, GroundedAnswer
 from knowledge.embeddings import Embedder
-from knowledge.indexer import forget_source, index_paths
+from knowledge.indexer import ChunkLimits, Progress, forget_source, index_paths
 from knowledge.loader import bundled_notes_path
 from knowledge.retrieval import HybridRetriever, Retrieval
-from knowledge.store import ChunkStore
+from knowledge.store import Library
 from knowledge.text import (
     Shape,
     absent_name,
@@ -43,7 +45,9 @@ from knowledge.text import (
     question_clauses,
     shape_of,
 )
-from knowledge.types import IndexReport, ScoredChunk
+from knowledge.types import SHARED, Chunk, DocumentError, IndexReport, ScoredChunk
+
+log = logging.getLogger(__name__)
 
 # Calibrated on tests/data/qa.yaml (in-scope top cosine >= 0.14, out-of-scope <= 0.15, with term coverage
 # separating the overlap): a question is covered when its best passage is close in meaning and shares its
@@ -161,6 +165,15 @@ def merged(question: str, retrievals: list[Retrieval], k: int = 5) -> Retrieval:
 
 
 class NotesKnowledge:
+    """The documents one reader may see, and the verbs over them.
+
+    Documents have owners (``Chunk.owner``): the shared library (``SHARED``: the bundled notes, read-only,
+    and what the operator indexes) and each user's uploads, in a collection of their own
+    (``knowledge.store.Library``). A ``NotesKnowledge`` as built reads the shared library only;
+    ``for_owner(user)`` is the same knowledge as ``user`` sees it, their uploads included, and nobody
+    else's. Writes name their owner (``index(..., owner=user)``).
+    """
+
     def __init__(
         self,
         home: Path,
@@ -169,30 +182,93 @@ class NotesKnowledge:
         max_bytes: int = 5_000_000,
         index_bundled: bool = True,
         embedder: Embedder | None = None,
+        limits: ChunkLimits | None = None,
     ) -> None:
+        """``limits`` caps the chunks per document (everyone) and per user (not the shared library)."""
         self.embedder = embedder or Embedder()
-        self.store = ChunkStore(path=home / "chroma", url=chroma_url, collection=collection)
-        self.retriever = HybridRetriever(self.store, self.embedder.embed_one)
+        self.library = Library(path=home / "chroma", url=chroma_url, collection=collection)
+        self.store = self.library.shared
+        self.retriever = HybridRetriever(self.library, self.embedder.embed_one)
         self.composer = Composer(self.embedder.embed)
         self.max_bytes = max_bytes
-        self._write_lock = threading.Lock()
-        if index_bundled and bundled_notes_path().name not in set(self.store.sources()):
-            self.index([bundled_notes_path()])
+        self.limits = limits or ChunkLimits()
+        self.owners: tuple[str, ...] = (SHARED,)
+        self._write_locks: dict[str, threading.Lock] = {}
+        self._locks_lock = threading.Lock()
+        if index_bundled:
+            self._index_bundled()
 
-    def index(self, paths: Iterable[Path]) -> IndexReport:
-        with self._write_lock:
-            report = index_paths(self.store, [Path(p) for p in paths], self.max_bytes, self.embedder.embed)
-            self.retriever.invalidate()
-            return report
+    def _index_bundled(self) -> None:
+        """Bring the shared library's copy of the bundled notes in line with the file, at every start.
 
-    def forget(self, source: str) -> int:
-        with self._write_lock:
-            removed = forget_source(self.store, Path(source).name)
-            self.retriever.invalidate()
+        Incremental, so an unchanged file writes nothing (reading and chunking it costs about 0.1 s);
+        checking only that a file of that name was indexed let anything indexed under the name stand in
+        for the notes for good.
+        """
+        report = self.index([bundled_notes_path()])
+        if report.errors:
+            log.error("the bundled notes could not be indexed: %s", "; ".join(report.errors))
+
+    def for_owner(self, owner: str) -> NotesKnowledge:
+        """This knowledge as ``owner`` sees it: the shared library and ``owner``'s own uploads."""
+        view = copy.copy(self)
+        view.owners = (SHARED, owner) if owner != SHARED else (SHARED,)
+        return view
+
+    def _write_lock(self, owner: str) -> threading.Lock:
+        """One writer per owner: a user's long upload never holds up another user's."""
+        with self._locks_lock:
+            return self._write_locks.setdefault(owner, threading.Lock())
+
+    def index(
+        self, paths: Iterable[Path], progress: Progress | None = None, owner: str = SHARED
+    ) -> IndexReport:
+        """Index Markdown, text, PDF and HTML files as ``owner``'s; ``progress`` hears each step.
+
+        Embedding and writing give way to answers under way (``knowledge.priority``). The bundled notes
+        are read-only: another file of their name is refused from the shared library (a user's own file
+        of that name is theirs alone).
+        """
+        paths = [Path(p) for p in paths]
+        refused: list[str] = []
+        if owner == SHARED:
+            bundled = bundled_notes_path()
+            taken = [p for p in paths if p.name == bundled.name and p.resolve() != bundled.resolve()]
+            refused = [
+                str(DocumentError("the bundled notes have this name and are read-only; rename the file", p))
+                for p in taken
+            ]
+            paths = [p for p in paths if p not in taken]
+        limits = ChunkLimits(self.limits.per_document, None if owner == SHARED else self.limits.per_owner)
+        with self._write_lock(owner):
+            store = self.library.store(owner, create=bool(paths))
+            report = IndexReport()
+            if store is not None:
+                report = index_paths(
+                    store, paths, self.max_bytes, self.embedder.embed_background, progress, limits
+                )
+            self.retriever.invalidate(owner)
+        report.errors = refused + report.errors
+        return report
+
+    def forget(self, source: str, owner: str = SHARED) -> int:
+        """Drop ``owner``'s document ``source`` (a file name); the number of chunks removed."""
+        with self._write_lock(owner):
+            store = self.library.store(owner)
+            removed = forget_source(store, Path(source).name) if store is not None else 0
+            self.retriever.invalidate(owner)
             return removed
 
     def retrieve(self, query: str, k: int = 5) -> Retrieval:
-        return self.retriever.retrieve(query, k)
+        return self.retriever.retrieve(query, k, self.owners)
+
+    def chunks(self) -> list[Chunk]:
+        """Every chunk this reader may see (the shared library's first)."""
+        return [chunk for store in self.library.stores(self.owners) for chunk in store.all_chunks()]
+
+    def sources(self) -> list[str]:
+        """The names of the documents this reader may see."""
+        return sorted({source for store in self.library.stores(self.owners) for source in store.sources()})
 
     def absent_concepts(self, question: str, shape: Shape | None = None) -> list[str]:
         """Concept phrases of the question that use a word no indexed document (text or heading) does.
@@ -202,7 +278,7 @@ class NotesKnowledge:
         ("How do LSTMs handle long sequences?"), as free-form wording is too often
         a paraphrase ("Why squash a neuron's output...": "squash" is not in the notes).
         """
-        vocabulary = self.retriever.vocabulary()
+        vocabulary = self.retriever.vocabulary(self.owners)
         if not len(vocabulary):
             return []
         shape = shape or shape_of(question)

@@ -13,14 +13,15 @@ anywhere in the documents is a set lookup per question, current with the store.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from knowledge.store import ChunkStore
+from knowledge.store import Library
 from knowledge.text import Vocabulary, content_terms, tokens
-from knowledge.types import Chunk, ScoredChunk
+from knowledge.types import SHARED, Chunk, ScoredChunk
 
 RRF_K = 10
 CANDIDATES = 20
@@ -41,7 +42,10 @@ class Retrieval:
 
 
 class _LexicalIndex:
-    """BM25 and the vocabulary over every chunk (text plus heading path), rebuilt when the store changes."""
+    """BM25 and the vocabulary over every chunk (text plus heading path), rebuilt when the store changes.
+
+    "Changes" is read from the store itself (``ChunkStore.generation``), not from a counter of this
+    process, so a document another replica indexed or forgot reaches BM25 on the next retrieval."""
 
     def __init__(self, chunks: list[Chunk]) -> None:
         import bm25s
@@ -64,33 +68,65 @@ class _LexicalIndex:
 
 
 class HybridRetriever:
-    def __init__(self, store: ChunkStore, embed_one: Callable[[str], np.ndarray]) -> None:
-        self._store = store
+    """Retrieval over the documents one reader may see: the shared library and, for a user, their own uploads.
+
+    Dense search asks each visible owner's collection and merges by cosine (the same scale everywhere);
+    BM25 and the vocabulary are built over exactly the visible chunks, once per set of owners and kept
+    until one of their stores changes, so another user's upload neither shows up nor costs a rebuild.
+    """
+
+    LEXICAL_CACHE = 64  # sets of owners whose BM25 is kept (least recently used beyond that)
+
+    def __init__(self, library: Library, embed_one: Callable[[str], np.ndarray]) -> None:
+        self._library = library
         self._embed_one = embed_one
-        self._lexical: _LexicalIndex | None = None
-        self._lexical_version = -1
+        self._lexical: OrderedDict[tuple[str, ...], tuple[tuple[str, ...], _LexicalIndex]] = OrderedDict()
+        self._building: dict[tuple[str, ...], threading.Lock] = {}
         self._lock = threading.Lock()
 
-    def _lexical_index(self) -> _LexicalIndex:
+    def _lexical_index(self, owners: tuple[str, ...]) -> _LexicalIndex:
+        stores = self._library.stores(owners)
+        key = tuple(store.owner for store in stores)
+        # Read before the chunks: a write in between shows next time.
+        generations = tuple(store.generation() for store in stores)
         with self._lock:
-            if self._lexical is None or self._lexical_version != self._store.version:
-                version = self._store.version
-                self._lexical = _LexicalIndex(self._store.all_chunks())
-                self._lexical_version = version
-            return self._lexical
+            cached = self._lexical.get(key)
+            if cached is not None and cached[0] == generations:
+                self._lexical.move_to_end(key)
+                return cached[1]
+            building = self._building.setdefault(key, threading.Lock())
+        with building:  # one build per set of owners at a time; other sets are not held up
+            with self._lock:
+                cached = self._lexical.get(key)
+                if cached is not None and cached[0] == generations:
+                    return cached[1]
+            index = _LexicalIndex([chunk for store in stores for chunk in store.all_chunks()])
+            with self._lock:
+                self._lexical[key] = (generations, index)
+                self._lexical.move_to_end(key)
+                while len(self._lexical) > self.LEXICAL_CACHE:
+                    self._lexical.popitem(last=False)
+            return index
 
-    def vocabulary(self) -> Vocabulary:
-        """Every word the indexed documents use, for telling an absent concept from a paraphrase."""
-        return self._lexical_index().vocabulary
+    def vocabulary(self, owners: tuple[str, ...] = (SHARED,)) -> Vocabulary:
+        """Every word the documents ``owners`` may see use, for telling an absent concept from a paraphrase."""
+        return self._lexical_index(owners).vocabulary
 
-    def invalidate(self) -> None:
+    def invalidate(self, owner: str | None = None) -> None:
+        """Drop the BM25 indexes that include ``owner``'s documents (every one when None)."""
         with self._lock:
-            self._lexical = None
+            for key in [k for k in self._lexical if owner is None or owner in k]:
+                del self._lexical[key]
 
-    def retrieve(self, query: str, k: int = 5) -> Retrieval:
+    def _dense(self, vector: np.ndarray, owners: tuple[str, ...]) -> list[tuple[Chunk, float]]:
+        found = [hit for store in self._library.stores(owners) for hit in store.query(vector, CANDIDATES)]
+        return sorted(found, key=lambda hit: -hit[1])[:CANDIDATES]
+
+    def retrieve(self, query: str, k: int = 5, owners: tuple[str, ...] = (SHARED,)) -> Retrieval:
+        """The ``k`` best passages for ``query`` among the documents of ``owners``."""
         vector = self._embed_one(query)
-        dense = self._store.query(vector, CANDIDATES)
-        lexical = self._lexical_index()
+        dense = self._dense(vector, owners)
+        lexical = self._lexical_index(owners)
         bm25 = lexical.scores(query)
         fused: dict[str, float] = {}
         dense_sim: dict[str, float] = {}
@@ -118,7 +154,11 @@ class HybridRetriever:
             for i, score in sorted(fused.items(), key=lambda item: -item[1])
         ]
         top = ranked[:k]
-        stored = self._store.embeddings([s.chunk.id for s in top if s.chunk.id not in dense_sim])
+        stored: dict[str, np.ndarray] = {}
+        for store in self._library.stores(owners):
+            stored |= store.embeddings(
+                [s.chunk.id for s in top if s.chunk.id not in dense_sim and s.chunk.owner == store.owner]
+            )
         # Lexical-only hits get their real cosine too, so the out-of-scope check sees it.
         top = [
             ScoredChunk(s.chunk, s.score, float(stored[s.chunk.id] @ vector), s.lexical)

@@ -45,6 +45,14 @@ def fresh_agent(tmp_path: Path) -> object:
     return Agent(home=tmp_path / "home")
 
 
+@pytest.fixture
+def cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """An empty Hugging Face cache, offline: a model is in it only if the test puts it there."""
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
 @pytest.fixture(scope="session")
 def notes_text() -> str:
     from knowledge.loader import bundled_notes_path

@@ -7,15 +7,17 @@ as a conftest, so the lead's tests/conftest.py stays the only one.
 from __future__ import annotations
 
 import json
+import re
 import shutil
+import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from hashlib import sha256
+from hashlib import sha1, sha256
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 # --------------------------------------------------------------------------- recorded Hub responses
 
@@ -77,13 +79,75 @@ RECORDED: dict[str, dict[str, Any]] = {
 
 
 @dataclass
+class ServedRepo:
+    """A model repo the server hands out file by file, as the Hub's ``resolve`` endpoint does."""
+
+    commit: str
+    files: dict[str, bytes]
+    lfs: frozenset[str] = frozenset()  # served like LFS files: a redirect to a "CDN" host, sha256 etag
+    gated: bool = False
+
+    def etag(self, name: str) -> str:
+        data = self.files[name]
+        if name in self.lfs:
+            return sha256(data).hexdigest()
+        return sha1(b"blob %d\0" % len(data) + data).hexdigest()  # git's blob hash, as the Hub's etag
+
+    def info(self, repo_id: str) -> dict[str, Any]:
+        siblings = []
+        for name, data in self.files.items():
+            sibling: dict[str, Any] = {"rfilename": name, "size": len(data), "blobId": self.etag(name)}
+            if name in self.lfs:
+                sibling["lfs"] = {"size": len(data), "sha256": self.etag(name), "pointerSize": 134}
+            siblings.append(sibling)
+        return {
+            "_id": sha1(repo_id.encode()).hexdigest()[:24],
+            "id": repo_id,
+            "sha": self.commit,
+            "private": False,
+            "gated": "manual" if self.gated else False,
+            "downloads": 0,
+            "likes": 0,
+            "tags": ["transformers"],
+            "siblings": siblings,
+        }
+
+
+@dataclass
+class Cut:
+    """Break the next GET of ``file``: send ``after`` bytes, then drop the connection or stall until ``release``."""
+
+    file: str
+    after: int
+    mode: str = "drop"  # "drop" or "stall"
+    sent: threading.Event = field(default_factory=threading.Event)
+
+
+@dataclass
 class HubServer:
-    """A real HTTP server on 127.0.0.1 answering like the Hub's model API."""
+    """A real HTTP server on 127.0.0.1 answering like the Hub's model API and its file downloads."""
 
     url: str
     requests: list[dict[str, Any]] = field(default_factory=list)
     stall: threading.Event = field(default_factory=threading.Event)  # set: requests wait for `release`
     release: threading.Event = field(default_factory=threading.Event)
+    repos: dict[str, ServedRepo] = field(default_factory=dict)
+    cut: Cut | None = None
+
+    def file_requests(self, name: str, method: str = "GET") -> list[dict[str, Any]]:
+        """The requests for file ``name`` (its resolve URL or its CDN blob), in order."""
+        return [r for r in self.requests if r["method"] == method and r.get("file") == name]
+
+
+def serve_model(state: HubServer, repo_id: str, folder: Path, gated: bool = False) -> ServedRepo:
+    """Serve every file under ``folder`` as ``repo_id``; weights (.safetensors, .bin) go out as LFS files."""
+    files = {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
+    commit = sha1(repr(sorted((n, sha256(d).hexdigest()) for n, d in files.items())).encode()).hexdigest()
+    lfs = frozenset(n for n in files if n.endswith((".safetensors", ".bin")))
+    state.repos[repo_id] = ServedRepo(commit, files, lfs, gated)
+    return state.repos[repo_id]
 
 
 def _handler(state: HubServer) -> type[BaseHTTPRequestHandler]:
@@ -104,14 +168,131 @@ def _handler(state: HubServer) -> type[BaseHTTPRequestHandler]:
             except (BrokenPipeError, ConnectionResetError):  # the client gave up (the timeout tests)
                 return
 
-        def do_GET(self) -> None:
+        def _record(self, method: str, file: str | None = None) -> tuple[Any, dict[str, list[str]]]:
             parts = urlsplit(self.path)
             query = parse_qs(parts.query)
             state.requests.append(
-                {"path": parts.path, "query": query, "authorization": self.headers.get("Authorization")}
+                {
+                    "method": method,
+                    "path": parts.path,
+                    "query": query,
+                    "authorization": self.headers.get("Authorization"),
+                    "range": self.headers.get("Range"),
+                    "file": file,
+                }
             )
+            return parts, query
+
+        def _file_target(self) -> tuple[str, ServedRepo, str, bool] | None:
+            """(repo id, repo, file name, via the CDN) for a resolve or CDN URL of a served repo."""
+            path = unquote(urlsplit(self.path).path)
+            if path.startswith("/cdn/"):  # /cdn/{repo id}/{file}
+                for repo_id, repo in state.repos.items():
+                    prefix = f"/cdn/{repo_id}/"
+                    if path.startswith(prefix) and path[len(prefix) :] in repo.files:
+                        return repo_id, repo, path[len(prefix) :], True
+                return None
+            match = re.match(r"^/(.+?)/resolve/([^/]+)/(.+)$", path)
+            if match is None or match.group(1) not in state.repos:
+                return None
+            repo = state.repos[match.group(1)]
+            if match.group(2) not in ("main", repo.commit) or match.group(3) not in repo.files:
+                return None
+            return match.group(1), repo, match.group(3), False
+
+        def _file_headers(self, repo_id: str, repo: ServedRepo, name: str) -> tuple[int, dict[str, str]]:
+            if repo.gated and not self.headers.get("Authorization"):
+                return 403, {
+                    "X-Error-Code": "GatedRepo",
+                    "X-Error-Message": f"Access to {repo_id} is restricted.",
+                }
+            size = str(len(repo.files[name]))
+            headers = {"X-Repo-Commit": repo.commit, "Accept-Ranges": "bytes"}
+            if name in repo.lfs:  # like the Hub: a redirect to another host, the facts on the redirect itself
+                cdn = state.url.replace("127.0.0.1", "localhost")
+                headers.update(
+                    {
+                        "Location": f"{cdn}/cdn/{repo_id}/{name}",
+                        "X-Linked-Etag": f'"{repo.etag(name)}"',
+                        "X-Linked-Size": size,
+                        "ETag": f'"{sha1(name.encode()).hexdigest()}"',
+                        "Content-Length": "0",
+                    }
+                )
+                return 302, headers
+            headers.update({"ETag": f'"{repo.etag(name)}"', "Content-Length": size})
+            return 200, headers
+
+        def do_HEAD(self) -> None:
+            target = self._file_target()
+            self._record("HEAD", target[2] if target else None)
+            if target is None:
+                self.send_response(404)
+                self.send_header("X-Error-Code", "RepoNotFound")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            repo_id, repo, name, via_cdn = target
+            status, headers = self._file_headers(repo_id, repo, name)
+            if via_cdn:
+                status, headers = (
+                    200,
+                    {"Content-Length": str(len(repo.files[name])), "Accept-Ranges": "bytes"},
+                )
+            self.send_response(status)
+            for key, value in headers.items():
+                self.send_header(key, value)
+            self.end_headers()
+
+        def _send_file(self, repo_id: str, repo: ServedRepo, name: str, via_cdn: bool) -> None:
+            if not via_cdn:
+                status, headers = self._file_headers(repo_id, repo, name)
+                if status != 200:
+                    self.send_response(status)
+                    for key, value in headers.items():
+                        self.send_header(key, value)
+                    self.end_headers()
+                    return
+            data = repo.files[name]
+            start = 0
+            asked = self.headers.get("Range") or ""
+            if asked.startswith("bytes=") and asked.endswith("-"):
+                start = int(asked[len("bytes=") : -1])
+            body = data[start:]
+            self.send_response(206 if start else 200)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Accept-Ranges", "bytes")
+            if start:
+                self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
+            self.end_headers()
+            cut = state.cut
+            try:
+                if cut is not None and cut.file == name:
+                    state.cut = None
+                    self.wfile.write(body[: cut.after])
+                    self.wfile.flush()
+                    cut.sent.set()
+                    if cut.mode == "stall":
+                        state.release.wait(timeout=60)
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return
+                self.wfile.write(body)
+            except OSError:  # the client went away (an interrupted pull)
+                return
+
+        def do_GET(self) -> None:
+            target = self._file_target()
+            parts, query = self._record("GET", target[2] if target else None)
             if state.stall.is_set():
                 state.release.wait(timeout=30)
+            if target is not None:
+                self._send_file(*target)
+                return
+            info_match = re.match(r"^/api/models/(.+?)(?:/revision/[^/]+)?$", unquote(parts.path))
+            if info_match and info_match.group(1) in state.repos:
+                self._send(200, state.repos[info_match.group(1)].info(info_match.group(1)))
+                return
             if parts.path == "/api/models":
                 words = (query.get("search") or [""])[0].lower()
                 hits = [dict(v) for k, v in RECORDED.items() if words in k.lower()]
@@ -187,8 +368,12 @@ SENTENCES = [
 ]
 
 
-def build_tiny_gpt2(folder: Path) -> Path:
-    """A 2-layer GPT-2 with a byte-level BPE trained here: about 160 KB, loads like any Hub model."""
+def build_tiny_gpt2(folder: Path, n_embd: int = 32, n_layer: int = 2) -> Path:
+    """A 2-layer GPT-2 with a byte-level BPE trained here: about 160 KB, loads like any Hub model.
+
+    Wider or deeper ones (``n_embd=256, n_layer=6``: about 19 MB) are for tests that need a file
+    larger than huggingface_hub's 10 MB download chunk.
+    """
     import torch
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast
@@ -208,7 +393,13 @@ def build_tiny_gpt2(folder: Path) -> Path:
     )
     eos = fast.convert_tokens_to_ids("<|endoftext|>")
     config = GPT2Config(
-        n_layer=2, n_head=2, n_embd=32, n_positions=64, vocab_size=300, bos_token_id=eos, eos_token_id=eos
+        n_layer=n_layer,
+        n_head=2,
+        n_embd=n_embd,
+        n_positions=64,
+        vocab_size=300,
+        bos_token_id=eos,
+        eos_token_id=eos,
     )
     torch.manual_seed(0)
     model = GPT2LMHeadModel(config)

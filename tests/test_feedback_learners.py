@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import pickle
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from agent.feedback.learners import (
     RetrievalPreferences,
     RouteCorrector,
     StyleLearner,
+    StyleState,
     comment_cues,
     to_blob,
 )
@@ -132,21 +132,46 @@ def test_a_single_noisy_dislike_then_likes_keeps_the_preference() -> None:
 def test_a_user_without_feedback_gets_the_prior_of_the_model_built_on_the_first_event(default: str) -> None:
     learner = StyleLearner(default)
     untouched = learner.new_state()
-    assert untouched.model is None  # no river model (nor its imports) until feedback arrives
-    built = learner.new_state()
-    learner._model(built)
-    assert learner.p_detailed(untouched) == pytest.approx(learner.p_detailed(built), abs=1e-9)
-    assert learner.style(untouched) == learner.style(built)
+    assert untouched.log_odds is None  # no river model (nor its imports) until feedback arrives
+    model = learner._model(untouched)
+    assert learner.p_detailed(untouched) == pytest.approx(model.predict_proba_one({})[True], abs=1e-9)
     assert learner.style(untouched).detail == default
 
 
-def test_style_state_survives_pickling() -> None:
+def test_style_state_survives_json() -> None:
     learner = StyleLearner()
     state = learner.new_state()
     learner.update(state, learner.style(state), -1, "too long, give an example", FIVE_SENTENCES)
-    restored = pickle.loads(pickle.dumps(state))
+    restored = StyleState.from_json(json.loads(json.dumps(state.to_json())))
     assert learner.style(restored) == learner.style(state) == AnswerStyle("brief", 2, True)
-    assert learner.p_detailed(restored) == pytest.approx(learner.p_detailed(state))
+    assert learner.p_detailed(restored) == learner.p_detailed(state)
+
+
+def test_the_state_rebuilt_from_json_after_every_event_matches_one_river_model_learning_throughout() -> None:
+    """The JSON keeps only the intercept: a model with no features has nothing else to learn."""
+    from river import linear_model, optim
+
+    learner = StyleLearner("detailed")
+    state = learner.new_state()
+    kept = linear_model.LogisticRegression(
+        optimizer=optim.SGD(learner.lr), intercept_init=learner.prior, intercept_lr=learner.lr
+    )
+    for liked, comment in [
+        (-1, "too long"),
+        (1, None),
+        (1, None),
+        (-1, None),
+        (-1, "more detail"),
+        (1, None),
+    ]:
+        served = learner.style(state)
+        learner.update(state, served, liked, comment, FIVE_SENTENCES)
+        state = StyleState.from_json(json.loads(json.dumps(state.to_json())))
+        cues = comment_cues(comment)
+        wants = (served.detail == "detailed") == (liked > 0) if cues.length == 0 else cues.length > 0
+        kept.learn_one({}, wants, w=learner.cue_weight if cues.length else 1.0)
+        kept.intercept = max(-learner.bound, min(learner.bound, kept.intercept))
+        assert learner.p_detailed(state) == pytest.approx(kept.predict_proba_one({})[True], abs=1e-12)
 
 
 def test_the_learner_counts_sentences_as_the_composer_built_them() -> None:

@@ -62,11 +62,8 @@ def _remember(svc: FeedbackService, reply_id: str, user: str = "alice", **kw) ->
 
 
 def _table_counts(svc: FeedbackService) -> dict[str, int]:
-    conn = svc.store._conn()
-    return {
-        t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-        for t in ("events", "corrections", "chunk_prefs", "learner_state")
-    }
+    counts = svc.store.counts()
+    return {t: counts[t] for t in ("events", "corrections", "chunk_prefs", "learner_state")}
 
 
 # -- bad input ------------------------------------------------------------------------------

@@ -1,8 +1,13 @@
-"""The feedback store: schema migrations, atomic writes, many threads, and SIGKILL durability."""
+"""The feedback store on SQLite: schema migrations, atomic writes, many threads, and SIGKILL durability.
+
+The same store on PostgreSQL (migrations, two writers, a server restart) is tested in
+``tests/test_shared_state.py``, next to the server it starts.
+"""
 
 from __future__ import annotations
 
 import os
+import pickle
 import signal
 import sqlite3
 import subprocess
@@ -12,12 +17,25 @@ import threading
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
+from agent.feedback.learners import StyleLearner, StyleState
 from agent.feedback.records import ReplyRecord
-from agent.feedback.store import MIGRATIONS, FeedbackStore
+from agent.feedback.store import HEAD, FeedbackStore
 from agent.types import Artifact, Citation
 
 ROOT = Path(__file__).resolve().parents[1]
+LEGACY = sorted((ROOT / "tests" / "data" / "legacy_feedback").glob("*.sql"))  # the schema before Alembic
+
+
+def legacy_file(path: Path, version: int) -> sqlite3.Connection:
+    """A feedback file as a release from before Alembic left it at ``version`` (its own migrations, 1..5)."""
+    old = sqlite3.connect(path)
+    old.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied TEXT NOT NULL)")
+    for number, script in enumerate(LEGACY[:version], start=1):
+        old.executescript(script.read_text(encoding="utf-8"))
+        old.execute("INSERT INTO schema_version VALUES (?, 'then')", (number,))
+    return old
 
 
 def _reply(reply_id: str, user: str = "alice") -> ReplyRecord:
@@ -26,42 +44,83 @@ def _reply(reply_id: str, user: str = "alice") -> ReplyRecord:
 
 def test_new_file_is_wal_full_sync_and_at_newest_schema(tmp_path: Path) -> None:
     store = FeedbackStore(tmp_path / "fb.sqlite3")
-    conn = store._conn()
-    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
-    assert store.schema_version() == len(MIGRATIONS)
-    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert {"replies", "events", "corrections", "schema_version", "learner_state", "chunk_prefs"} <= tables
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        tables = set(sa.inspect(conn).get_table_names())
+    assert store.revision() == HEAD
+    assert {"replies", "events", "corrections", "alembic_version", "learner_state", "chunk_prefs"} <= tables
+
+
+def test_head_is_the_newest_alembic_revision() -> None:
+    """The store skips Alembic when a database is at ``HEAD``, so ``HEAD`` must be the last migration."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", "agent.feedback:migrations")
+    assert ScriptDirectory.from_config(config).get_current_head() == HEAD
 
 
 def test_old_file_is_migrated_in_order_and_keeps_its_rows(tmp_path: Path) -> None:
     path = tmp_path / "fb.sqlite3"
-    old = sqlite3.connect(path)
-    old.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied TEXT NOT NULL)")
-    MIGRATIONS[0](old)
-    old.execute("INSERT INTO schema_version VALUES (1, 'then')")
+    old = legacy_file(path, 1)
     old.execute("INSERT INTO replies VALUES ('r1', 'alice', 's', 'q', 't', '{}', 1, '[]', '[]', 'then')")
     old.execute("INSERT INTO events (reply_id, user, score, created) VALUES ('r1', 'alice', -1, 'then')")
     old.commit()
     old.close()
 
     store = FeedbackStore(path)
-    assert store.schema_version() == len(MIGRATIONS)
+    assert store.revision() == HEAD
     (event,) = store.events()
     assert (event.reply_id, event.score, event.wanted_tool) == ("r1", -1, None)
-    # Reopening runs nothing twice.
+    # Reopening runs nothing twice; the old version table is gone, Alembic's holds the one revision.
     FeedbackStore(path)
-    versions = [r[0] for r in store._conn().execute("SELECT version FROM schema_version ORDER BY version")]
-    assert versions == list(range(1, len(MIGRATIONS) + 1))
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT version_num FROM alembic_version").fetchall() == [(HEAD,)]
+        assert not db.execute("SELECT name FROM sqlite_master WHERE name = 'schema_version'").fetchall()
+
+
+def test_a_pickled_style_state_of_an_old_file_becomes_json_that_answers_the_same(tmp_path: Path) -> None:
+    from river import linear_model, optim
+
+    learner = StyleLearner()
+    model = linear_model.LogisticRegression(optimizer=optim.SGD(1.0), intercept_init=0.5, intercept_lr=1.0)
+    model.learn_one({}, False, w=4.0)  # one "too long": the model now says brief
+    old_state = StyleState()
+    old_state.__dict__ = {  # the StyleState of the pickle era: a river model, not its log-odds
+        "model": model,
+        "brief_sentences": 1,
+        "detailed_sentences": 6,
+        "examples": True,
+        "events": 3,
+    }
+    path = tmp_path / "fb.sqlite3"
+    old = legacy_file(path, 5)
+    old.execute("INSERT INTO learner_state VALUES ('alice', 'style', ?, 'then')", (pickle.dumps(old_state),))
+    old.execute("INSERT INTO learner_state VALUES ('bob', 'style', ?, 'then')", (b"not a pickle",))
+    old.commit()
+    old.close()
+
+    store = FeedbackStore(path)
+    stored = store.load_state("alice", "style")
+    assert stored == {
+        "log_odds": model.intercept,
+        "brief_sentences": 1,
+        "detailed_sentences": 6,
+        "examples": True,
+        "events": 3,
+    }
+    state = StyleState.from_json(stored)
+    assert learner.p_detailed(state) == pytest.approx(model.predict_proba_one({})[True], abs=1e-12)
+    assert learner.style(state).detail == "brief"
+    assert store.load_state("bob", "style") is None  # unreadable: bob starts again from the default
 
 
 def test_replies_keep_their_sources_and_figures_and_older_rows_read_as_having_none(tmp_path: Path) -> None:
     path = tmp_path / "fb.sqlite3"
-    old = sqlite3.connect(path)
-    old.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied TEXT NOT NULL)")
-    for version, migration in enumerate(MIGRATIONS[:4], start=1):  # a data home from before _m005
-        migration(old)
-        old.execute("INSERT INTO schema_version VALUES (?, 'then')", (version,))
+    old = legacy_file(path, 4)  # a data home from before 005
     old.execute(
         "INSERT INTO replies VALUES ('r0', 'alice', 's1', 'q', 't', '{}', 1, '[]', '[]', 'then', '[]')"
     )
@@ -121,7 +180,7 @@ def test_failed_transaction_leaves_nothing_behind(tmp_path: Path) -> None:
 
 def test_event_for_a_reply_never_recorded_is_refused_by_the_schema(tmp_path: Path) -> None:
     store = FeedbackStore(tmp_path / "fb.sqlite3")
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(sa.exc.IntegrityError):
         store.add_event("nope", "alice", 1, None, None)
     assert store.events() == []
 
@@ -193,8 +252,9 @@ def test_acknowledged_events_survive_sigkill(tmp_path: Path) -> None:
     assert child.returncode == -signal.SIGKILL
     assert len(acked) >= 150, "child died before acknowledging a burst"
 
+    with sqlite3.connect(tmp_path / "feedback.sqlite3") as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     store = FeedbackStore(tmp_path / "feedback.sqlite3")
-    assert store._conn().execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     stored = {e.id: e for e in store.events()}
     for event_id, i in acked.items():
         assert event_id in stored, f"acknowledged event {event_id} was lost"

@@ -164,7 +164,7 @@ def test_tool_wrapper_reports_the_numbers(tmp_path: Path) -> None:
 
 
 def test_args_model_enforces_the_same_caps() -> None:
-    assert GenerateTextArgs(prompt="hi").max_new_tokens == 200
+    assert GenerateTextArgs(prompt="hi").max_new_tokens is None  # fitted to the request
     for bad in ({"max_new_tokens": 2000}, {"temperature": 3}, {"top_p": 0}, {"prompt": ""}):
         with pytest.raises(ValueError):
             GenerateTextArgs(**{"prompt": "hi", **bad})

@@ -20,7 +20,7 @@ from knowledge.answer import AnswerStyle
 from knowledge.notes import NotesKnowledge
 from knowledge.text import Vocabulary, shape_of
 from tools.base import ToolResult
-from tools.notes_search import NOT_COVERED, search_notes
+from tools.notes_search import NOT_COVERED, answer_from_notes
 
 DATA = Path(__file__).parent / "data"
 GAPS = yaml.safe_load((DATA / "absent_concepts.yaml").read_text(encoding="utf-8"))
@@ -34,7 +34,7 @@ def knowledge(shared_agent: Agent) -> NotesKnowledge:
 
 
 def ask(knowledge: NotesKnowledge, question: str) -> ToolResult:
-    return search_notes(knowledge, question, STYLE)
+    return answer_from_notes(knowledge, question, STYLE)
 
 
 def names(result: ToolResult, concept: str) -> bool:

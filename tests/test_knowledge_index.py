@@ -36,11 +36,11 @@ def test_reindex_of_unchanged_file_writes_nothing(knowledge: NotesKnowledge, tmp
     doc = tmp_path / "optim.md"
     doc.write_text(DOC, encoding="utf-8")
     knowledge.index([doc])
-    version = knowledge.store.version
+    generation = knowledge.store.generation()
     report = knowledge.index([doc])
     assert report.added == report.updated == report.removed == 0
     assert report.unchanged == 3
-    assert knowledge.store.version == version  # not a single write reached Chroma
+    assert knowledge.store.generation() == generation  # not a single write reached Chroma
 
 
 def test_changed_file_replaces_only_changed_chunks(knowledge: NotesKnowledge, tmp_path: Path) -> None:

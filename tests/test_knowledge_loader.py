@@ -1,4 +1,6 @@
-"""Chunking keeps heading paths and exact offsets, and refuses what cannot be indexed."""
+"""Chunking keeps heading paths and exact offsets, and refuses what cannot be indexed.
+
+Markdown edge cases, PDF and HTML: tests/test_documents.py."""
 
 from __future__ import annotations
 
@@ -6,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.loader import DocumentError, chunk_text, clean_heading, load_chunks, read_document
+from knowledge.loader import DocumentError, chunk_text, load_chunks, read_document
+from knowledge.markdown import clean_heading
 
 
 def test_every_chunk_quotes_its_source_exactly(notes_text: str) -> None:
@@ -77,7 +80,11 @@ def test_text_files_use_the_file_name_as_section(tmp_path: Path) -> None:
     [
         ("binary.md", b"\xff\xfe\x00bad", "not UTF-8"),
         ("nul.md", b"abc\x00def", "binary"),
-        ("doc.pdf", b"%PDF-1.4", "only .md"),
+        ("slides.pptx", b"PK\x03\x04", "only .md"),
+        ("paper.pdf", b"# Notes\nnot a PDF at all", "not a PDF"),
+        ("notes.md", b"%PDF-1.7\n%\xe2\xe3", "is a PDF; rename it to .pdf"),
+        ("page.md", b"<!DOCTYPE html><html><body>x</body></html>", "saved web page"),
+        ("empty.md", b"  \n", "empty"),
     ],
 )
 def test_bad_documents_are_refused_with_the_file_named(

@@ -25,6 +25,8 @@ LIMITS = {
     "tool_timeout_s": "2.5",
     "max_new_tokens": "64",
     "max_comment_chars": "99",
+    "max_chunks_per_document": "321",
+    "max_chunks_per_user": "654",
 }
 
 

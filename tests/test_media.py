@@ -31,13 +31,6 @@ def ctx(tmp_path: Path) -> ToolContext:
     return ToolContext(home=tmp_path / "home")
 
 
-@pytest.fixture
-def cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "cache"))
-    return tmp_path / "cache"
-
-
 def _pixels(path: Path) -> list[tuple[int, int, int]]:
     from PIL import Image
 
@@ -128,19 +121,27 @@ def test_audio_is_a_real_wav_with_the_reported_samples(tiny_tts: Path, ctx: Tool
 
 def test_audio_from_a_cached_id_and_missing_weights(tiny_tts: Path, cache: Path, ctx: ToolContext) -> None:
     with pytest.raises(ToolUnavailable) as info:
-        generate_audio(ctx, "hello")
+        generate_audio(ctx, "hello", model="suno/bark-small")
     assert "suno/bark-small" in str(info.value) and "1.7 GB" in str(info.value)
     assert "`hf download suno/bark-small`" in str(info.value)
     put_in_cache(cache, "suno/bark-small", tiny_tts)
-    result = generate_audio(ctx, "hello")
+    result = generate_audio(ctx, "hello", model="suno/bark-small")
     assert result.data["model"] == "suno/bark-small" and result.data["samples"] > 0
+
+
+def test_transformers_models_keep_the_500_character_cap(tiny_tts: Path, ctx: ToolContext) -> None:
+    with pytest.raises(ToolInputError) as info:
+        generate_audio(ctx, "a" * 501, model=str(tiny_tts))
+    assert "at most 500 characters" in str(info.value) and "got 501" in str(info.value)
+    assert "Piper voice (model 'piper') takes up to 2,000" in str(info.value)
+    assert generate_audio(ctx, "a " * 250, model=str(tiny_tts)).data["samples"] > 0
 
 
 def test_audio_caps_and_args_models(ctx: ToolContext) -> None:
     with pytest.raises(
-        ToolInputError, match=r"text: must have at most 500 characters \(got 501 characters\)"
+        ToolInputError, match=r"text: must have at most 2000 characters \(got 2001 characters\)"
     ):
-        speech.TOOL.call(ctx, {"text": "a" * 501})
+        speech.TOOL.call(ctx, {"text": "a" * 2001})
     with pytest.raises(ToolInputError, match="text: is empty"):
         speech.TOOL.call(ctx, {"text": "  "})
     with pytest.raises(ToolInputError, match="'..'"):
@@ -149,4 +150,4 @@ def test_audio_caps_and_args_models(ctx: ToolContext) -> None:
     assert GenerateImageArgs(prompt="a cat").steps == 25
     with pytest.raises(ValueError):
         GenerateImageArgs(prompt="a cat", steps=500)
-    assert GenerateAudioArgs(text="hi").model == "suno/bark-small"
+    assert GenerateAudioArgs(text="hi").model == "piper"  # the offline voice (tests/test_speech.py)

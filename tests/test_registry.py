@@ -24,33 +24,30 @@ class CountLettersArgs(BaseModel):
     word: str = Field(min_length=1, max_length=40, description="The word whose letters to count.")
 
 
-def count_letters(ctx: ToolContext, args: CountLettersArgs) -> ToolResult:
-    return ToolResult(text=f"{args.word} has {len(args.word)} letters.", data={"count": len(args.word)})
+def count_letters(ctx: ToolContext, word: str) -> ToolResult:
+    """Count the letters of a word.
+
+    A toy: this second paragraph is for developers and is not part of the description.
+    """
+    return ToolResult(text=f"{word} has {len(word)} letters.", data={"count": len(word)})
 
 
 def word_after(text: str) -> dict:
     return {"word": text.rstrip("?!. ").split()[-1]}
 
 
-TOOL = ToolDeclaration(
-    name="count_letters",
-    description="Count the letters of a word.",
-    args=CountLettersArgs,
-    run=count_letters,
-    extract=word_after,
-    offer="Count the letters",
-    mcp=True,
-    examples=(
-        Example("How many letters are in the word banana?", {"word": "banana"}),
-        Example("count the letters of strawberry"),
-        Example("letter count for the word kiwi"),
-        Example("how many characters does the word apple have"),
-        Example("spell out and count the letters in mango"),
-        Example("count letters: pineapple"),
-        Example("tell me the number of letters in cherry"),
-        Example("how long is the word grape in letters"),
-    ),
+EXAMPLES = (
+    Example("How many letters are in the word banana?", {"word": "banana"}),
+    Example("count the letters of strawberry"),
+    Example("letter count for the word kiwi"),
+    Example("how many characters does the word apple have"),
+    Example("spell out and count the letters in mango"),
+    Example("count letters: pineapple"),
+    Example("tell me the number of letters in cherry"),
+    Example("how long is the word grape in letters"),
 )
+
+TOOL = ToolDeclaration.of(count_letters, CountLettersArgs, word_after, "Count the letters", EXAMPLES)
 '''
 
 
@@ -77,6 +74,22 @@ def test_every_tool_module_declares_one_tool_with_a_unique_name() -> None:
     assert {"search_notes", "notes_overview", "attention_demo", "generate_text", "hub_lookup"} <= set(names)
     for declaration in declarations:
         assert declaration.examples and declaration.offer and declaration.description
+
+
+def test_a_declaration_is_named_after_its_function_and_described_by_its_docstring_opening(
+    toy_package: str,
+) -> None:
+    (toy,) = discover([toy_package])
+    assert (toy.name, toy.description, toy.mcp) == ("count_letters", "Count the letters of a word.", True)
+
+    from tools.base import ToolContext, ToolResult
+    from tools.registry import Example, ToolDeclaration
+
+    def undocumented(ctx: ToolContext) -> ToolResult:
+        return ToolResult(text="")
+
+    with pytest.raises(ValueError, match="needs a docstring"):
+        ToolDeclaration.of(undocumented, toy.args, toy.extract, "Do it", (Example("do it"),))
 
 
 def test_field_bounds_do_the_validating(tmp_path: Path) -> None:

@@ -221,20 +221,26 @@ def test_reasons_are_offered_under_the_flag_and_one_click_records_it(
 def test_uploaded_document_is_indexed_and_cited(
     page: object, server: SimpleNamespace, tmp_path: Path, test_output: Path
 ) -> None:
-    try:
-        _upload_and_ask(page, tmp_path, test_output)
-    finally:
-        server.agent.forget("kestrel-attention.md")  # leave the shared index as other tests expect it
+    _upload_and_ask(page, tmp_path, test_output)
+    # The uploads are this browser's user's alone: the shared library (what a new user sees) has neither.
+    assert not {"kestrel-attention.md", "lectures.pdf"} & set(server.agent.knowledge.sources())
+    # Gradio's cached copies (refused ones included) are gone; the kept copies are in the user's own folder.
+    names = {"kestrel-attention.md", "lectures.pdf", "slides.pptx"}
+    assert not [p for p in (server.home / "gradio-cache").rglob("*") if p.name in names]
+    kept = {p.name for p in (server.home / "uploads").rglob("*") if p.is_file()}
+    assert {"kestrel-attention.md", "lectures.pdf"} <= kept and "slides.pptx" not in kept
 
 
 def _upload_and_ask(page: object, tmp_path: Path, test_output: Path) -> None:
     from playwright.sync_api import expect
 
+    from bench.documents import invented_term, lecture_pdf
+
     upload = page.locator("#upload input[type=file]")
-    pdf = tmp_path / "paper.pdf"
-    pdf.write_bytes(b"%PDF-1.4 not text")
-    upload.set_input_files(str(pdf))
-    expect(page.locator("#upload-status")).to_contain_text("only .md and .txt files can be indexed")
+    slides = tmp_path / "slides.pptx"
+    slides.write_bytes(b"PK\x03\x04 not a document we read")
+    upload.set_input_files(str(slides))
+    expect(page.locator("#upload-status")).to_contain_text("slides.pptx: only .md, .markdown, .txt, .pdf")
 
     doc = tmp_path / "kestrel-attention.md"
     doc.write_text(
@@ -252,6 +258,15 @@ def _upload_and_ask(page: object, tmp_path: Path, test_output: Path) -> None:
     expect(last.locator("li").filter(has_text="kestrel-attention.md").first).to_be_visible()
     expect(last).to_contain_text("prime-numbered positions")
     _shot(page, test_output, "upload-answer")
+
+    pdf = tmp_path / "lectures.pdf"
+    pdf.write_bytes(lecture_pdf(3))
+    upload.set_input_files(str(pdf))
+    expect(page.locator("#upload-status")).to_contain_text("Indexed lectures.pdf", timeout=ANSWER_TIMEOUT_MS)
+    _ask(page, f"What is the {invented_term(2)} schedule?")
+    last = page.locator("#chat .bot-row").last
+    expect(last.locator("li").filter(has_text="lectures.pdf, p. 2").first).to_be_visible()
+    _shot(page, test_output, "upload-pdf-answer")
 
 
 def test_two_browsers_keep_separate_conversations(

@@ -21,6 +21,16 @@ CITATION = Citation(
 )
 
 
+def _as(user: str, page: object | None = None) -> object:
+    """A request from ``user``: a login name, or (with ``page``) an anonymous id in the page's signed cookie."""
+    import gradio as gr
+
+    if page is None:
+        return gr.Request(username=user)
+    identity = page.identity  # type: ignore[attr-defined]
+    return gr.Request(cookies={identity.cookie_name: identity.sign(user)})
+
+
 def _png(folder: Path, name: str = "fig.png") -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / name
@@ -128,23 +138,31 @@ def test_history_is_drawn_exactly_as_the_live_answer_was(tmp_path: Path) -> None
     assert {"path": str(figure.resolve()), "alt_text": "heatmap"} in [m["content"] for m in messages]
 
 
-def test_uploads_accept_markdown_and_text_and_refuse_the_rest_with_reasons(tmp_path: Path) -> None:
+def test_uploads_accept_documents_and_refuse_the_rest_with_the_loaders_reasons(tmp_path: Path) -> None:
     good = tmp_path / "notes.md"
     good.write_text("# Title\nSome text.")
     text = tmp_path / "plain.TXT"
     text.write_text("plain words")
     pdf = tmp_path / "paper.pdf"
-    pdf.write_bytes(b"%PDF-1.4")
+    pdf.write_bytes(b"%PDF-1.4 parsed only while indexing")
+    page = tmp_path / "saved.html"
+    page.write_text("<html><body><p>A saved page.</p></body></html>")
+    slides = tmp_path / "slides.pptx"
+    slides.write_bytes(b"PK\x03\x04")
+    liar = tmp_path / "liar.pdf"
+    liar.write_text("# Markdown wearing a .pdf name")
     big = tmp_path / "big.md"
     big.write_text("x" * 2_000)
     binary = tmp_path / "bin.txt"
     binary.write_bytes(b"\xff\xfe\x00bad")
-    checked = check_uploads([good, text, pdf, big, binary], max_bytes=1_000)
-    assert checked.accepted == [good, text]
+    checked = check_uploads([good, text, pdf, page, slides, liar, big, binary], max_bytes=1_000)
+    assert checked.accepted == [good, text, pdf, page]
     reasons = " | ".join(checked.refused)
-    assert "paper.pdf: only .md and .txt" in reasons
-    assert "big.md: 0.0 MB is over the 0.001 MB limit" in reasons
+    assert "slides.pptx: only .md, .markdown, .txt, .pdf, .html, .htm files" in reasons
+    assert "liar.pdf: not a PDF" in reasons
+    assert "big.md: 2000 bytes is over the 1000-byte limit" in reasons
     assert "bin.txt: not UTF-8" in reasons
+    assert str(tmp_path) not in reasons  # names only: the server's folders stay private
 
 
 def test_stored_upload_names_cannot_escape_the_uploads_folder(tmp_path: Path) -> None:
@@ -198,11 +216,24 @@ def test_ui_command_parses_its_options_and_refuses_bad_auth(monkeypatch: pytest.
     register(app)
     app.command("noop")(lambda: None)  # a second command keeps "ui" a named subcommand
     runner = CliRunner()
-    result = runner.invoke(app, ["ui", "--port", "7999", "--auth", "ann:pw", "--mcp"])
+    result = runner.invoke(app, ["ui", "--port", "7999", "--auth", "ann:pw", "--auth", "bob:pw2", "--mcp"])
     assert result.exit_code == 0, result.output
-    assert calls == [{"host": "127.0.0.1", "port": 7999, "auth": ("ann", "pw"), "mcp": True, "share": False}]
+    pairs = [("ann", "pw"), ("bob", "pw2")]  # every pair kept, not only the last
+    expected = {
+        "host": "127.0.0.1",
+        "port": 7999,
+        "auth": pairs,
+        "auth_file": None,
+        "mcp": True,
+        "share": False,
+    }
+    assert calls == [expected]
     bad = runner.invoke(app, ["ui", "--auth", "nopassword"])
     assert bad.exit_code != 0 and "USER:PASS" in bad.output
+    twice = runner.invoke(app, ["ui", "--auth", "ann:pw", "--auth", "ann:other"])
+    assert twice.exit_code != 0 and "more than once" in twice.output
+    reserved = runner.invoke(app, ["ui", "--auth", "mcp:pw"])
+    assert reserved.exit_code != 0 and "reserved" in reserved.output
 
 
 # --- clarifying questions: choice buttons ---------------------------------------------------------------
@@ -269,8 +300,8 @@ def test_picking_a_choice_streams_its_message_as_the_users_turn_then_hides_the_b
 ) -> None:
     page, agent = _choosing_page(tmp_path)
     conv = [{"role": "user", "content": "bark"}, render.answer_message("r-1", "Pick one below.")]
-    ident = {"user": "web-ann", "session": "s1"}
-    outputs = list(page.picker(1)(_offer(), ident, conv, {}))
+    ident = {"session": "s1"}
+    outputs = list(page.picker(1)(_offer(), ident, conv, {}, _as("web-ann", page)))
     assert agent.calls == [("r-1", 1, "web-ann", "s1")]
     bot, kept, who, status, offer, *buttons = outputs[-1]
     assert kept[len(conv)] == {"role": "user", "content": "Say it out loud: bark"}
@@ -284,13 +315,13 @@ def test_a_refused_choice_is_said_in_the_status_line_and_changes_nothing(tmp_pat
     refusal = "reply 'r-1' is not one of 'web-bob''s replies, so it has no choices to pick"
     page, _ = _choosing_page(tmp_path, refuse=refusal)
     conv = [{"role": "user", "content": "hi"}]
-    *_, (bot, kept, _, status, offer, *buttons) = page.pick(0, _offer(), {"user": "web-bob"}, conv, {})
+    *_, (bot, kept, _, status, offer, *buttons) = page.pick(0, _offer(), {}, conv, {}, _as("bob"))
     assert status == f"⚠️ Choice not taken: {refusal}" and "Traceback" not in status
     assert kept == conv and offer == {}
     assert all(update["visible"] is False for update in buttons)
     # a stale button (no choice behind it) never reaches the agent
     stale, agent = _choosing_page(tmp_path)
-    *_, (_, kept, _, status, *_rest) = stale.pick(2, _offer(), {}, conv, {})
+    *_, (_, kept, _, status, *_rest) = stale.pick(2, _offer(), {}, conv, {}, _as("bob"))
     assert agent.calls == [] and kept == conv and "no longer on offer" in status
 
 
@@ -301,7 +332,7 @@ def test_a_choice_of_another_users_reply_is_refused_by_the_real_agent(shared_age
     offer = render.choice_offer(reply)
     assert offer, reply.text
     page = ChatPage(shared_agent)
-    *_, (_, kept, _, status, *_rest) = page.pick(0, offer, {"user": "ui-mallory", "session": "s"}, [], {})
+    *_, (_, kept, _, status, *_rest) = page.pick(0, offer, {"session": "s"}, [], {}, _as("ui-mallory"))
     assert status.startswith("⚠️ Choice not taken:") and "ui-mallory" in status and kept == []
 
 
@@ -361,8 +392,8 @@ def _liked(option: bool | str, index: int = 1) -> object:
     return gr.LikeData(None, {"index": index, "value": [], "liked": option})
 
 
-def _answered(agent: Agent, question: str, ident: dict[str, str]) -> tuple[Reply, list[dict]]:
-    reply = agent.chat(question, user=ident["user"], session=ident["session"])
+def _answered(agent: Agent, question: str, user: str, session: str = "s") -> tuple[Reply, list[dict]]:
+    reply = agent.chat(question, user=user, session=session)
     return reply, [{"role": "user", "content": question}, render.answer_message(reply.id, reply.text)]
 
 
@@ -370,36 +401,38 @@ def test_a_reason_under_an_answer_teaches_the_agent_what_it_says(shared_agent: A
     from agent.ui.app import ChatPage
 
     page = ChatPage(shared_agent)
-    ident = {"user": "ui-reasons", "session": "s"}
+    ident, me = {"session": "s"}, _as("ui-reasons")
     events = shared_agent.feedback_service.store.events
-    reply, conv = _answered(shared_agent, "What is self-attention?", ident)
+    reply, conv = _answered(shared_agent, "What is self-attention?", "ui-reasons")
 
-    note, pending, given, comment, correction, style = page.like(_liked("Too long"), conv, {}, "", "", ident)
+    note, pending, given, comment, correction, style = page.like(
+        _liked("Too long"), conv, {}, "", "", ident, me
+    )
     assert note.startswith("✅ Feedback recorded (👎 Too long).")
     assert pending == {"reply_id": reply.id, "liked": "Too long"} and given == {reply.id: "Too long"}
     assert events("ui-reasons")[-1].comment == "too long"
     assert shared_agent.style_for("ui-reasons").detail == "brief" and "brief" in style
     assert render.feedback_values(conv, given) == ["Too long"]  # the chatbot keeps the flag chosen
 
-    reply, conv = _answered(shared_agent, "What is positional encoding?", ident)
-    note, *_ = page.like(_liked("Wrong tool"), conv, {}, "I wanted the attention heatmap", "", ident)
+    reply, conv = _answered(shared_agent, "What is positional encoding?", "ui-reasons")
+    note, *_ = page.like(_liked("Wrong tool"), conv, {}, "I wanted the attention heatmap", "", ident, me)
     assert note.startswith("✅ Feedback recorded (👎 Wrong tool), with your comment")
     last = events("ui-reasons")[-1]
     assert (last.reply_id, last.comment) == (reply.id, "wrong tool. I wanted the attention heatmap")
     assert last.wanted_tool == "attention_demo"
 
-    _, pending, *_ = page.like(_liked("Wrong answer"), conv, {}, "", "", ident)
+    _, pending, *_ = page.like(_liked("Wrong answer"), conv, {}, "", "", ident, me)
     fact = "Positional encoding adds each token's position to its embedding."
-    note, comment, correction, _ = page.send_comment("", fact, pending, ident)
+    note, comment, correction, _ = page.send_comment("", fact, pending, ident, me)
     assert note.startswith("✅ Feedback recorded (👎 Wrong answer), with your comment") and correction == ""
     last = events("ui-reasons")[-1]
     assert (last.score, last.comment, last.correction) == (-1, "wrong answer", fact)
 
     before = len(events("ui-reasons"))
-    assert page.like(_liked(""), conv, given, "", "", ident)[1] is None  # the flag taken back
+    assert page.like(_liked(""), conv, given, "", "", ident, me)[1] is None  # the flag taken back
     assert len(events("ui-reasons")) == before
 
-    style, note = page.reset_preferences(ident)
+    style, note = page.reset_preferences(ident, me)
     assert (
         note == "✅ Learned preferences reset." and shared_agent.style_for("ui-reasons").detail == "detailed"
     )
@@ -422,7 +455,7 @@ def test_a_reload_after_a_restart_shows_sources_figures_and_the_last_choices(fre
     assert history[0].reply.citations == shown.citations and history[0].reply.artifacts == shown.artifacts
     assert history[1].reply.choices == asked.choices
 
-    _, _, conv, _, _, status, offer, *buttons = ChatPage(restarted).load(ident)
+    _, _, conv, _, _, status, offer, *buttons = ChatPage(restarted).load({"session": "s"}, _as("ui-reload"))
     assert status == "Ready: conversation restored (2 answers)."
     contents = [m["content"] for m in conv]
     assert any("**Sources**" in str(c) for c in contents)
@@ -430,3 +463,17 @@ def test_a_reload_after_a_restart_shows_sources_figures_and_the_last_choices(fre
     assert {"path": str(Path(figure.path).resolve()), "alt_text": figure.caption} in contents
     assert any("attention_demo" in str(m.get("metadata", {}).get("title", "")) for m in conv)
     assert offer == render.choice_offer(asked) and buttons[0]["visible"] is True
+
+
+def test_a_thumb_on_another_users_reply_is_refused_and_says_why(shared_agent: Agent) -> None:
+    from agent.ui.app import ChatPage
+
+    page = ChatPage(shared_agent)
+    reply, conv = _answered(shared_agent, "What is a neuron?", "ui-owner")
+    stranger = _as("ui-stranger")
+    note, pending, given, *_ = page.like(_liked(False), conv, {}, "too long", "", {"session": "s"}, stranger)
+    assert note.startswith("⚠️ Feedback not recorded:") and "not one of 'ui-stranger''s replies" in note
+    assert pending is None and given == {}
+    note, *_ = page.send_comment("", "a correction", {"reply_id": reply.id, "liked": False}, {}, stranger)
+    assert note.startswith("⚠️ Feedback not recorded:")
+    assert shared_agent.feedback_service.store.events("ui-owner") == []

@@ -112,6 +112,7 @@ TEXT_MODEL_FAMILIES = frozenset(
 )
 # Families generate_image's prompt may name as its model ("with stable diffusion"): cut from the prompt.
 IMAGE_MODEL_FAMILIES = frozenset({"stable-diffusion", "stable-diffusion-v1-5", "sdxl"})
+SPEECH_MODEL_FAMILIES = frozenset({"bark", "bark-small", "mms-tts", "speecht5", "vits"})
 # A suffix segment that keeps a short name a model name: "gpt2-medium", "bert-large-cased".
 # Any segment with a digit counts too ("llama-2-7b", "gpt-neo-1.3b", "whisper-large-v3").
 _VARIANT_WORDS = frozenset(
@@ -1188,17 +1189,27 @@ def label_and_payload(text: str, max_label_chars: int = 80) -> tuple[str, str] |
 
 
 def generate_audio_args(text: str) -> dict[str, Any]:
-    """Arguments of generate_audio: the text to speak.
+    """Arguments of generate_audio: the text to speak, and a text-to-speech model when one is named.
 
     The longest quoted passage ("Say 'hello world' out loud"), else what follows a colon ("Read
     this aloud: deep learning is fun"), else what follows "say / saying / speak / read out /
     pronounce" or sits in "turn … into speech", without "out loud", "aloud", "please" at the end,
-    else the whole message.
+    else the whole message. A speech model named with a cue outside the quotes ("with bark",
+    "use suno/bark-small to") becomes ``model`` and is not spoken.
     """
     text = _clean(text)
+    args: dict[str, Any] = {}
+    outside = _blank_quotes(text)
+    voices = []
+    for start, end, ident in _model_id_spans(outside):
+        clause = _model_clause(outside, start, end)
+        if clause and ("/" in ident or _known_family(ident) in SPEECH_MODEL_FAMILIES):
+            args.setdefault("model", ident)
+            voices.append(clause)
     quotes = quoted(text)
     if quotes:
-        return {"text": max(quotes, key=len)}
+        return {"text": max(quotes, key=len)} | args
+    text = _cut(text, voices) if voices else text
     spoken = ""
     labelled = label_and_payload(text)
     to_speech = _TO_SPEECH.search(text)
@@ -1214,7 +1225,7 @@ def generate_audio_args(text: str) -> dict[str, Any]:
     if spoken:
         head, tail = spoken[:-120], spoken[-120:]
         spoken = (head + _AUDIO_TAIL.sub("", tail)).strip().rstrip("?").strip()
-    return {"text": spoken or text.strip()}
+    return {"text": spoken or text.strip()} | args
 
 
 # ---------------------------------------------------------------------------------------------

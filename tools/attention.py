@@ -21,7 +21,7 @@ from tools.base import Artifact, ToolContext, ToolInputError, ToolResult
 from tools.demo_models import MODELS, SHAPES, load_model, one_torch_thread
 from tools.figures import pyplot, save_figure
 from tools.notes_refs import cite_notes
-from tools.registry import Example, ToolDeclaration, keyword_runner
+from tools.registry import Example, ToolDeclaration
 
 MAX_TOKENS = 128  # MiniLM was trained on short inputs; bigger heatmaps stop being readable anyway
 EXAMPLE = "The animal didn't cross the street because it was too tired."
@@ -83,6 +83,37 @@ class _Encoded:
     attentions: Any  # tensor (layers, heads, tokens, tokens); each row sums to 1
 
 
+EXAMPLES = (
+    Example(
+        "Which word does 'it' attend to in 'The animal didn't cross the street because it was too tired'?",
+        {"focus": "it", "sentence": "The animal didn't cross the street because it was too tired"},
+    ),
+    Example("Show me attention in 'The cat sat on the mat'", {"sentence": "The cat sat on the mat"}),
+    Example("Show me the attention weights for 'The cat sat on the mat'"),
+    Example("Visualize self-attention on a sentence"),
+    Example("Draw the attention heatmap of layer 2 head 3", {"layer": 2, "head": 3}),
+    Example("Show the attention picture for my sentence"),
+    Example("Run the attention demo"),
+    Example("Plot attention for all heads", {"grid": True}),
+    Example(
+        "What does the model attend to in 'She gave him the book'?", {"sentence": "She gave him the book"}
+    ),
+    Example("Can I see how the words in 'I love pizza' attend to each other?"),
+    Example('show attention for "Dogs don\'t like cats"', {"sentence": "Dogs don't like cats"}),
+    Example("visualise the attention map of my sentence with smollm2", {"model": "smollm2"}),
+    Example("Display the self-attention heatmap for “The sun rises in the east”"),
+    Example("what is 'she' attending to in 'Mary said she isn't coming'", {"focus": "she"}),
+    Example("Let me see attention weights in every head of layer 4"),
+    Example("Run self-attention on ‘Birds can’t fly underwater’ and show me the heatmap"),
+    Example("Plot which tokens attend to which in 'Time flies like an arrow'"),
+    Example("demo attention on the sentence the dog chased the ball"),
+    Example("Show how a transformer attends between words in a sentence of mine"),
+    Example("Draw me an attention matrix for 'Paris is the capital of France'"),
+    Example("Please visualize attention heads for this sentence: it's raining again"),
+    Example("Which token does 'he' look at in 'John told Bill he was late'?"),
+)
+
+
 def attention_demo(
     ctx: ToolContext,
     sentence: str,
@@ -92,7 +123,8 @@ def attention_demo(
     focus: str | None = None,
     grid: bool = False,
 ) -> ToolResult:
-    """Show how the tokens of ``sentence`` attend to each other inside a real model."""
+    """Run a real transformer on a sentence and draw its self-attention weights (a heatmap per layer/head);
+    with focus, report which words a word such as 'it' attends to."""
     import torch
 
     n_layers, n_heads = SHAPES[model]
@@ -398,42 +430,6 @@ def _draw_grid(ctx: ToolContext, enc: _Encoded, layer_attn: Any, layer: int, nam
     return Artifact(kind="image", path=path, caption=f"All {heads} attention heads of {name} layer {layer}")
 
 
-TOOL = ToolDeclaration(
-    name="attention_demo",
-    description="Run a real transformer on a sentence and draw its self-attention weights (a heatmap per "
-    "layer/head); with focus, report which words a word such as 'it' attends to.",
-    args=AttentionDemoArgs,
-    run=keyword_runner(attention_demo),
-    extract=attention_args,
-    offer="Run the attention demo",
-    mcp=True,
-    examples=(
-        Example(
-            "Which word does 'it' attend to in 'The animal didn't cross the street because it was too tired'?",
-            {"focus": "it", "sentence": "The animal didn't cross the street because it was too tired"},
-        ),
-        Example("Show me attention in 'The cat sat on the mat'", {"sentence": "The cat sat on the mat"}),
-        Example("Show me the attention weights for 'The cat sat on the mat'"),
-        Example("Visualize self-attention on a sentence"),
-        Example("Draw the attention heatmap of layer 2 head 3", {"layer": 2, "head": 3}),
-        Example("Show the attention picture for my sentence"),
-        Example("Run the attention demo"),
-        Example("Plot attention for all heads", {"grid": True}),
-        Example(
-            "What does the model attend to in 'She gave him the book'?", {"sentence": "She gave him the book"}
-        ),
-        Example("Can I see how the words in 'I love pizza' attend to each other?"),
-        Example('show attention for "Dogs don\'t like cats"', {"sentence": "Dogs don't like cats"}),
-        Example("visualise the attention map of my sentence with smollm2", {"model": "smollm2"}),
-        Example("Display the self-attention heatmap for “The sun rises in the east”"),
-        Example("what is 'she' attending to in 'Mary said she isn't coming'", {"focus": "she"}),
-        Example("Let me see attention weights in every head of layer 4"),
-        Example("Run self-attention on ‘Birds can’t fly underwater’ and show me the heatmap"),
-        Example("Plot which tokens attend to which in 'Time flies like an arrow'"),
-        Example("demo attention on the sentence the dog chased the ball"),
-        Example("Show how a transformer attends between words in a sentence of mine"),
-        Example("Draw me an attention matrix for 'Paris is the capital of France'"),
-        Example("Please visualize attention heads for this sentence: it's raining again"),
-        Example("Which token does 'he' look at in 'John told Bill he was late'?"),
-    ),
+TOOL = ToolDeclaration.of(
+    attention_demo, AttentionDemoArgs, attention_args, "Run the attention demo", EXAMPLES
 )

@@ -59,13 +59,39 @@ class ToolUnavailable(RuntimeError):
 
 
 @dataclass(frozen=True)
+class MissingModel:
+    """A Hub model a tool needs that is not in the local cache: what a Download offer fetches.
+
+    ``size_bytes`` is the download's approximate size (None when unknown); ``gated`` repos need
+    the licence accepted on the Hub and a token before they download.
+    """
+
+    repo_id: str
+    size_bytes: int | None = None
+    gated: bool = False
+
+
+class ModelNotCached(ToolUnavailable):
+    """The tool's weights are not in the local Hugging Face cache.
+
+    The message says how to fetch them; ``model`` carries the same facts as a record, so the
+    agent can offer a Download without reading the message back.
+    """
+
+    def __init__(self, message: str, model: MissingModel) -> None:
+        super().__init__(message)
+        self.model = model
+
+
+@dataclass(frozen=True)
 class ToolContext:
     """What a tool may know about the turn it runs in.
 
     The data home and the user for every tool; the knowledge base, the user's answer style,
     the earlier questions of the conversation and the user's reranker for the notes tools; a
     token sink and the token cap for tools that generate text; the machine's model cache for
-    tools that load a derived model.
+    tools that load a derived model; a line to the user while the tool runs (``notify``: how
+    long it will take) and the time the tool may run (``time_limit_s``), for the slow ones.
     """
 
     home: Path
@@ -78,6 +104,13 @@ class ToolContext:
     on_token: Callable[[str], None] | None = None
     max_new_tokens: int = 1024
     model_cache: Path | None = None
+    notify: Callable[[str], None] | None = None
+    time_limit_s: float | None = None
+
+    def tell(self, text: str) -> None:
+        """Show ``text`` to the user now, while the tool still runs (nothing where no one listens)."""
+        if self.notify is not None:
+            self.notify(text)
 
     @property
     def artifacts_dir(self) -> Path:

@@ -25,7 +25,7 @@ from tools.deadline import run_with_deadline
 from tools.hub_env import human_bytes, human_count
 from tools.hub_ids import load_snapshot, resolve_model_id, snapshot_record, suggestions
 from tools.hub_notes import relate
-from tools.registry import Example, ToolDeclaration, keyword_runner
+from tools.registry import Example, ToolDeclaration
 
 HUB_TIMEOUT_S = 4.0
 MAX_COMPARE = 6
@@ -486,6 +486,31 @@ def _compare(ctx: ToolContext, names: list[str], timeout: float) -> ToolResult:
 # --------------------------------------------------------------------------- the tool
 
 
+EXAMPLES = (
+    Example("Look up gpt2 on the Hugging Face Hub", {"model_id": "gpt2"}),
+    Example("How many downloads does bert-base-uncased have?", {"model_id": "bert-base-uncased"}),
+    Example("Compare gpt2 and gpt-neo on the Hub", {"compare": ["gpt2", "gpt-neo"]}),
+    Example("Find text-to-speech models on the hub"),
+    Example("What license does stable-diffusion-v1-5 have?", {"model_id": "stable-diffusion-v1-5"}),
+    Example("Search the Hub for sentiment models"),
+    Example("Show me model info for suno/bark", {"model_id": "suno/bark"}),
+    Example("How many likes does llama-2-7b have on Hugging Face?", {"model_id": "llama-2-7b"}),
+    Example("what's the model card of distilbert say"),
+    Example("check huggingface for EleutherAI/gpt-neo-125m", {"model_id": "EleutherAI/gpt-neo-125m"}),
+    Example("which is more popular on the hub, bark or gpt2?"),
+    Example("list some image generation models on hugging face"),
+    Example("When was gpt2 last updated on the Hub?"),
+    Example("How big is the download of meta-llama/Llama-2-7b-hf?"),
+    Example("Is whisper available on Hugging Face and under what licence?"),
+    Example("fetch hub stats for t5-small"),
+    Example("What does the Hub say about gpt-neo?"),
+    Example("what does hugging face list for whisper"),
+    Example("check the hub page of stable-diffusion-v1-5"),
+    Example("pull up the model card for bert-base-uncased"),
+    Example("is bark popular on the hub right now?"),
+)
+
+
 def hub_lookup(
     ctx: ToolContext,
     model_id: str | None = None,
@@ -494,7 +519,7 @@ def hub_lookup(
     *,
     timeout: float = HUB_TIMEOUT_S,
 ) -> ToolResult:
-    """Describe one model, search the Hub, or compare several models side by side (one of the three)."""
+    """Look models up on the Hugging Face Hub: info for one id, a free-text search, or a comparison."""
     started = time.perf_counter()
     if query:
         result = _search(query, timeout)
@@ -508,35 +533,4 @@ def hub_lookup(
     return result
 
 
-TOOL = ToolDeclaration(
-    name="hub_lookup",
-    description="Look models up on the Hugging Face Hub: info for one id, a free-text search, or a comparison.",
-    args=HubLookupArgs,
-    run=keyword_runner(hub_lookup),
-    extract=hub_args,
-    offer="Look it up on the Hugging Face Hub",
-    mcp=True,
-    examples=(
-        Example("Look up gpt2 on the Hugging Face Hub", {"model_id": "gpt2"}),
-        Example("How many downloads does bert-base-uncased have?", {"model_id": "bert-base-uncased"}),
-        Example("Compare gpt2 and gpt-neo on the Hub", {"compare": ["gpt2", "gpt-neo"]}),
-        Example("Find text-to-speech models on the hub"),
-        Example("What license does stable-diffusion-v1-5 have?", {"model_id": "stable-diffusion-v1-5"}),
-        Example("Search the Hub for sentiment models"),
-        Example("Show me model info for suno/bark", {"model_id": "suno/bark"}),
-        Example("How many likes does llama-2-7b have on Hugging Face?", {"model_id": "llama-2-7b"}),
-        Example("what's the model card of distilbert say"),
-        Example("check huggingface for EleutherAI/gpt-neo-125m", {"model_id": "EleutherAI/gpt-neo-125m"}),
-        Example("which is more popular on the hub, bark or gpt2?"),
-        Example("list some image generation models on hugging face"),
-        Example("When was gpt2 last updated on the Hub?"),
-        Example("How big is the download of meta-llama/Llama-2-7b-hf?"),
-        Example("Is whisper available on Hugging Face and under what licence?"),
-        Example("fetch hub stats for t5-small"),
-        Example("What does the Hub say about gpt-neo?"),
-        Example("what does hugging face list for whisper"),
-        Example("check the hub page of stable-diffusion-v1-5"),
-        Example("pull up the model card for bert-base-uncased"),
-        Example("is bark popular on the hub right now?"),
-    ),
-)
+TOOL = ToolDeclaration.of(hub_lookup, HubLookupArgs, hub_args, "Look it up on the Hugging Face Hub", EXAMPLES)

@@ -14,6 +14,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from tools.base import MissingModel, ModelNotCached
 from tools.hub_ids import snapshot_record
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
@@ -159,6 +160,17 @@ def download_hint(repo_id: str) -> str:
     )
     return (
         f"The weights of {repo_id} ({size}) are not in the local Hugging Face cache ({cache_dir()}). "
-        f"Fetch them once with `hf download {repo_id}` "
-        f"(older clients: `huggingface-cli download {repo_id}`), then try again.{gated}"
+        f"Fetch them once with `attentive models pull {repo_id}` (or `hf download {repo_id}`), "
+        f"then try again.{gated}"
     )
+
+
+def model_not_cached(repo_id: str) -> ModelNotCached:
+    """The error a tool raises when ``repo_id`` is not cached: the hint as text, the facts as a record."""
+    record = snapshot_record(repo_id)
+    model = MissingModel(
+        repo_id,
+        size_bytes=record.get("download_bytes") if record else None,
+        gated=bool(record and record.get("gated")),
+    )
+    return ModelNotCached(download_hint(repo_id), model)

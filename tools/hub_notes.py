@@ -9,6 +9,7 @@ checkpoint counts 137M parameters, not the paper's 117M), with the bullet cited.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib import resources
 from typing import Any
 
 from knowledge.types import Citation
@@ -27,52 +28,15 @@ class NotesFacts:
     phrases: tuple[str, ...]  # phrases cited from the bullet
 
 
-NOTES: dict[str, NotesFacts] = {
-    "GPT-2": NotesFacts(
-        "GPT-2",
-        "text-generation",
-        (117e6, 345e6, 762e6, 1.5e9),
-        "OpenAI",
-        "WebText",
-        ("**GPT-2:**", "There are four different model sizes", "Developed by **OpenAI**"),
-    ),
-    "GPT-Neo": NotesFacts(
-        "GPT-Neo",
-        "text-generation",
-        (125e6, 1.3e9, 2.7e9),
-        "EleutherAI",
-        "The Pile",
-        ("**GPT-Neo:**", "It was trained on **The Pile**", "There are three variants"),
-    ),
-    "Stable Diffusion v1.5": NotesFacts(
-        "Stable Diffusion v1.5",
-        "text-to-image",
-        (900e6,),
-        "Stability AI",
-        "LAION-5B",
-        (
-            "**Stable Diffusion v1.5:**",
-            "The model size is approximately **900M**",
-            "Developed by **Stability AI**",
-        ),
-    ),
-    "Llama 2": NotesFacts(
-        "Llama 2",
-        "text-generation",
-        (7e9, 13e9, 70e9),
-        "Meta AI",
-        "publicly available and licensed data",
-        ("**Llama 2:**", "There are three sizes", "Developed by **Meta AI**"),
-    ),
-    "Bark": NotesFacts(
-        "Bark",
-        "text-to-speech",
-        (1e9, 2e9),
-        "SunoAI",
-        "text-audio pairs",
-        ("**Bark:**", "Not officially disclosed, but estimated model size", "It is developed by **SunoAI**"),
-    ),
-}
+def _load_notes() -> dict[str, NotesFacts]:
+    """The bullets as data (``tools/data/hub_notes.json``), keyed by the bullet's model name."""
+    from pydantic import TypeAdapter
+
+    raw = resources.files("tools").joinpath("data/hub_notes.json").read_text(encoding="utf-8")
+    return {facts.bullet: facts for facts in TypeAdapter(list[NotesFacts]).validate_json(raw)}
+
+
+NOTES: dict[str, NotesFacts] = _load_notes()
 
 
 def cite(phrase: str) -> Citation:

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import inspect
+import math
 import time
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 
+from tools import image_cost
 from tools.arguments import generate_image_args
-from tools.base import Artifact, ToolContext, ToolResult, ToolUnavailable
+from tools.base import Artifact, ToolContext, ToolInputError, ToolResult, ToolUnavailable
 from tools.media import EXTRA_HINT, locate, not_blank
-from tools.registry import Example, ToolDeclaration, keyword_runner
+from tools.registry import Example, ToolDeclaration
 
 DEFAULT_IMAGE_MODEL = "stable-diffusion-v1-5/stable-diffusion-v1-5"
+PIPELINE_MARKER = "model_index.json"  # a diffusers pipeline folder has one
 MAX_STEPS = 100
 MAX_IMAGE_PROMPT_CHARS = 1000
 
@@ -53,23 +58,98 @@ def _diffusion_pipeline(folder: str) -> Any:
             f"cannot load a diffusion pipeline from {folder}: {str(exc).splitlines()[0]}"
         ) from exc
     pipe.set_progress_bar_config(disable=True)
+    _held[:] = [folder]
     return pipe
+
+
+_held: list[str] = []  # the folder whose pipeline _diffusion_pipeline holds (its cache keeps one)
+
+
+def _is_loaded(folder: str) -> bool:
+    return _diffusion_pipeline.cache_info().currsize > 0 and _held == [folder]
+
+
+def _say_how_long(
+    ctx: ToolContext, label: str, steps: int, estimate: image_cost.RunEstimate, expected: float
+) -> None:
+    """Tell the user how long the run will take before it starts; refuse one that cannot finish in time."""
+    loading = " including loading it" if estimate.load_s else ""
+    ctx.tell(
+        f"⏳ {steps} steps at {estimate.width}x{estimate.height} with {label} take about "
+        f"{image_cost.duration(expected)} on this CPU{loading} ({estimate.basis})."
+    )
+    limit = ctx.time_limit_s
+    if limit is None or expected <= limit:
+        return
+    fit = estimate.steps_within(limit)
+    fewer = f"ask for {fit} steps or fewer (below about 20 the picture gets rough), or " if fit else ""
+    raise ToolInputError(
+        f"{steps} steps with {label} would take about {image_cost.duration(expected)} on this CPU "
+        f"({estimate.basis}), more than the {limit:g} s a tool may run: {fewer}set "
+        f"ATTENTIVE_TOOL_TIMEOUT_S={math.ceil(expected * 1.2)} and restart"
+    )
+
+
+EXAMPLES = (
+    Example("Generate an image of a cat sitting on a mat", {"prompt": "a cat sitting on a mat"}),
+    Example("Draw a picture of a cat astronaut", {"prompt": "a cat astronaut"}),
+    Example("Make an image with stable diffusion of a red car"),
+    Example("Create a picture of a robot painting"),
+    Example("Paint an illustration of a forest"),
+    Example("sketch a lighthouse at night"),
+    Example("I'd like a photo-realistic image of a mountain lake"),
+    Example("render a picture of a futuristic city with 30 steps", {"steps": 30}),
+    Example("can you draw me a dragon"),
+    Example("make a drawing of two dogs playing"),
+    Example("paint a watercolour of a sailing boat"),
+    Example("generate a logo image for my study group"),
+    Example("show me a picture of a neural network brain made of circuits, generated"),
+    Example("create an illustration of a teacher and a robot"),
+    Example("produce an image of a bowl of fruit with seed 7", {"seed": 7}),
+    Example("paint a mountain at sunrise"),
+    Example("draw an old castle in the rain"),
+    Example("Could you paint me a portrait of a scientist?"),
+    Example("illustrate a story book cover with a fox"),
+    Example("picture of a sunset over a lake please"),
+)
 
 
 def generate_image(
     ctx: ToolContext, prompt: str, model: str = DEFAULT_IMAGE_MODEL, steps: int = 25, seed: int | None = None
 ) -> ToolResult:
-    """Draw ``prompt`` with a diffusion model and save it as a PNG artifact."""
+    """Generate an image from a text prompt with a diffusion model (Stable Diffusion v1.5 by default)."""
     text = prompt.strip()
-    source = locate(model, "model_index.json")
-    pipe = _diffusion_pipeline(source.path)
+    source = locate(model, PIPELINE_MARKER)
     import torch
 
+    threads = torch.get_num_threads()
+    estimate = image_cost.estimate_run(Path(source.path), threads, ctx.model_cache, _is_loaded(source.path))
+    expected = estimate.seconds(steps)
+    _say_how_long(ctx, source.label, steps, estimate, expected)
+    pipe = _diffusion_pipeline(source.path)
+
     generator = torch.Generator("cpu").manual_seed(seed) if seed is not None else None
+    marks: list[float] = []
+    options: dict[str, Any] = {}
+    if "callback_on_step_end" in inspect.signature(pipe.__call__).parameters:
+        options["callback_on_step_end"] = lambda _pipe, _step, _t, kwargs: (
+            marks.append(time.perf_counter()) or kwargs
+        )
     started = time.perf_counter()
     with torch.inference_mode():
-        image = pipe(text, num_inference_steps=steps, generator=generator).images[0]
+        image = pipe(text, num_inference_steps=steps, generator=generator, **options).images[0]
     seconds = time.perf_counter() - started
+    if len(marks) >= 2:  # the step time from the loop itself; the rest is the encoder and the decoder
+        step_s = (marks[-1] - marks[0]) / (len(marks) - 1)
+        image_cost.record_run(
+            Path(source.path),
+            image.width,
+            image.height,
+            threads,
+            step_s,
+            seconds - steps * step_s,
+            ctx.model_cache,
+        )
     path = ctx.artifact_path("image", ".png")
     image.save(path, format="PNG")
     caption = f"{text[:80]} — {source.label}, {steps} steps" + (f", seed {seed}" if seed is not None else "")
@@ -80,41 +160,16 @@ def generate_image(
         "width": image.width,
         "height": image.height,
         "seconds": seconds,
+        "expected_seconds": expected,
         "path": str(path),
     }
     reply = (
-        f"Made a {image.width}x{image.height} image with {source.label} in {steps} steps ({seconds:.1f} s)."
+        f"Made a {image.width}x{image.height} image with {source.label} in {steps} steps ({seconds:.1f} s; "
+        f"expected about {image_cost.duration(expected)})."
     )
     return ToolResult(text=reply, artifacts=[Artifact(kind="image", path=path, caption=caption)], data=data)
 
 
-TOOL = ToolDeclaration(
-    name="generate_image",
-    description="Generate an image from a text prompt with a diffusion model (Stable Diffusion v1.5 by default).",
-    args=GenerateImageArgs,
-    run=keyword_runner(generate_image),
-    extract=generate_image_args,
-    offer="Make a picture of it",
-    examples=(
-        Example("Generate an image of a cat sitting on a mat", {"prompt": "a cat sitting on a mat"}),
-        Example("Draw a picture of a cat astronaut", {"prompt": "a cat astronaut"}),
-        Example("Make an image with stable diffusion of a red car"),
-        Example("Create a picture of a robot painting"),
-        Example("Paint an illustration of a forest"),
-        Example("sketch a lighthouse at night"),
-        Example("I'd like a photo-realistic image of a mountain lake"),
-        Example("render a picture of a futuristic city with 30 steps", {"steps": 30}),
-        Example("can you draw me a dragon"),
-        Example("make a drawing of two dogs playing"),
-        Example("paint a watercolour of a sailing boat"),
-        Example("generate a logo image for my study group"),
-        Example("show me a picture of a neural network brain made of circuits, generated"),
-        Example("create an illustration of a teacher and a robot"),
-        Example("produce an image of a bowl of fruit with seed 7", {"seed": 7}),
-        Example("paint a mountain at sunrise"),
-        Example("draw an old castle in the rain"),
-        Example("Could you paint me a portrait of a scientist?"),
-        Example("illustrate a story book cover with a fox"),
-        Example("picture of a sunset over a lake please"),
-    ),
+TOOL = ToolDeclaration.of(
+    generate_image, GenerateImageArgs, generate_image_args, "Make a picture of it", EXAMPLES, mcp=False
 )

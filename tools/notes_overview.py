@@ -12,6 +12,7 @@ from itertools import groupby
 from pydantic import BaseModel, Field
 
 from knowledge.answer import sentence_spans
+from knowledge.links import without_foreign_links
 from knowledge.types import Chunk, Citation
 from tools.base import ToolContext, ToolInputError, ToolResult
 from tools.registry import Example, ToolDeclaration
@@ -32,28 +33,54 @@ class NotesOverviewArgs(BaseModel):
 def _opening(chunk: Chunk) -> Citation:
     """The chunk's first sentence as a citation (the whole chunk when it has no sentence end)."""
     start, end = (sentence_spans(chunk) or [(chunk.start, chunk.end)])[0]
-    quote = chunk.text[start - chunk.start : end - chunk.start]
-    return Citation(chunk.section, chunk.source, start, end, quote, chunk.id)
+    return chunk.cite(start, end)
 
 
-def notes_overview(ctx: ToolContext, args: NotesOverviewArgs) -> ToolResult:
-    """One bullet per section of the indexed notes, each quoting and citing the section's first sentence."""
+EXAMPLES = (
+    Example("Give me an overview of my notes"),
+    Example("Summarize my notes"),
+    Example("What topics do my notes cover?"),
+    Example("what's in my notes"),
+    Example("give me a summary of everything in the notes"),
+    Example("list the sections of my study notes"),
+    Example("What do my notes talk about overall?"),
+    Example("Can you outline my notes for me?"),
+    Example("sum up the notes"),
+    Example("what subjects are in my study material"),
+    Example("Show me the table of contents of my notes"),
+    Example("recap my notes in bullet points"),
+    Example("What did I write notes about?"),
+    Example("high-level overview of the notes please"),
+)
+
+
+def notes_overview(ctx: ToolContext, source: str = "") -> ToolResult:
+    """Summarise what the user's notes cover: one bullet per section, each quoting and citing it. Use when the
+    user asks for an overview, a summary or the topics of their notes.
+
+    Each bullet quotes the section's first sentence, so the overview is as grounded as an answer.
+    """
     if ctx.knowledge is None:
         raise ToolInputError("notes_overview needs the notes: run it inside an agent")
-    chunks = sorted(ctx.knowledge.store.all_chunks(), key=lambda c: (c.source, c.start))
-    if args.source:
-        chunks = [c for c in chunks if c.source == args.source]
+    # The documents this user may see: the shared library and their own uploads (``NotesKnowledge.for_owner``).
+    chunks = sorted(ctx.knowledge.chunks(), key=lambda c: (c.owner, c.source, c.start))
+    if source:
+        chunks = [c for c in chunks if c.source == source]
         if not chunks:
-            known = ", ".join(ctx.knowledge.store.sources()) or "none"
-            raise ToolInputError(f"no indexed document is named {args.source!r}; indexed: {known}")
-    firsts = [next(group) for _, group in groupby(chunks, key=lambda c: (c.source, c.section))]
+            known = ", ".join(ctx.knowledge.sources()) or "none"
+            raise ToolInputError(f"no indexed document is named {source!r}; indexed: {known}")
+    firsts = [next(group) for _, group in groupby(chunks, key=lambda c: (c.owner, c.source, c.section))]
     shown = firsts[:MAX_SECTIONS]
     citations = [_opening(chunk) for chunk in shown]
     sources = sorted({c.source for c in shown})
     lines = [f"Your notes ({', '.join(sources)}) cover {len(firsts)} sections:"]
     for number, citation in enumerate(citations, start=1):
-        opening = " ".join(citation.quote.replace("*", "").split())
-        lines.append(f"- **{citation.section}**: {opening} [{number}]")
+        # Shown as written, so a link or an image the reader may not see is replaced (``knowledge.links``).
+        opening = without_foreign_links(
+            " ".join(citation.quote.replace("*", "").split()), source=citation.source, owner=citation.owner
+        )
+        section = without_foreign_links(citation.section, source=citation.source, owner=citation.owner)
+        lines.append(f"- **{section}**: {opening} [{number}]")
     if len(firsts) > len(shown):
         lines.append(f"- …and {len(firsts) - len(shown)} more sections.")
     if not citations:
@@ -71,29 +98,6 @@ def no_args(text: str) -> dict[str, str]:
     return {}
 
 
-TOOL = ToolDeclaration(
-    name="notes_overview",
-    description="Summarise what the user's notes cover: one bullet per section, each quoting and citing it. "
-    "Use when the user asks for an overview, a summary or the topics of their notes.",
-    args=NotesOverviewArgs,
-    run=notes_overview,
-    extract=no_args,
-    offer="Give an overview of my notes",
-    mcp=True,
-    examples=(
-        Example("Give me an overview of my notes"),
-        Example("Summarize my notes"),
-        Example("What topics do my notes cover?"),
-        Example("what's in my notes"),
-        Example("give me a summary of everything in the notes"),
-        Example("list the sections of my study notes"),
-        Example("What do my notes talk about overall?"),
-        Example("Can you outline my notes for me?"),
-        Example("sum up the notes"),
-        Example("what subjects are in my study material"),
-        Example("Show me the table of contents of my notes"),
-        Example("recap my notes in bullet points"),
-        Example("What did I write notes about?"),
-        Example("high-level overview of the notes please"),
-    ),
+TOOL = ToolDeclaration.of(
+    notes_overview, NotesOverviewArgs, no_args, "Give an overview of my notes", EXAMPLES
 )

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from knowledge.loader import bundled_notes_path, sections
+from knowledge.loader import bundled_notes_path
+from knowledge.markdown import sections
 from knowledge.types import Citation
 
 NOTES_SOURCE = "study-notes.md"

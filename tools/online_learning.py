@@ -19,7 +19,7 @@ from tools.arguments import online_args
 from tools.base import Artifact, ToolContext, ToolResult
 from tools.figures import pyplot, save_figure
 from tools.notes_refs import cite_notes
-from tools.registry import Example, ToolDeclaration, keyword_runner
+from tools.registry import Example, ToolDeclaration
 
 FEATURES = ("price", "warm_colours", "sporty", "novelty")
 TASTE_BEFORE = (-1.5, 2.0, 0.5, 0.0)  # likes cheap, warm-coloured items
@@ -82,10 +82,29 @@ class OnlineLearningDemoArgs(BaseModel):
         return retrain_every
 
 
+EXAMPLES = (
+    Example("Simulate online vs batch learning when the user's taste drifts"),
+    Example("Compare online learning and batch learning under drift in a simulation"),
+    Example("Show online vs batch learning in action"),
+    Example("Simulate user preferences that drift"),
+    Example("Run the online learning demo"),
+    Example("Demonstrate concept drift with an online learner"),
+    Example("Show how an online model adapts when preferences change"),
+    Example("run the online learning demo with 4000 steps", {"steps": 4000}),
+    Example("simulate drift and retrain the batch model every 250 events", {"retrain_every": 250}),
+    Example("plot accuracy of an online learner vs a batch learner over time"),
+    Example("Can I see a simulation of preferences drifting?"),
+    Example("Run a drift experiment comparing online and batch models"),
+    Example("visualise how batch retraining lags behind after a drift"),
+    Example("demo: online learner vs periodic retraining"),
+    Example("simulate a stream of user events with a change at step 500", {"drift_at": 500}),
+)
+
+
 def online_learning_demo(
     ctx: ToolContext, steps: int = 2000, drift_at: int = 1000, retrain_every: int = 500, seed: int = 0
 ) -> ToolResult:
-    """Race an every-event online learner against a periodically retrained batch model."""
+    """Simulate drifting user preferences and compare an online learner with batch retraining."""
     import numpy as np
 
     x, y = simulate_stream(steps, drift_at, seed)
@@ -274,29 +293,6 @@ def _draw(
     return Artifact("image", path, "Rolling accuracy of online vs batch learner; drift marked in red")
 
 
-TOOL = ToolDeclaration(
-    name="online_learning_demo",
-    description="Simulate drifting user preferences and compare an online learner with batch retraining.",
-    args=OnlineLearningDemoArgs,
-    run=keyword_runner(online_learning_demo),
-    extract=online_args,
-    offer="Run the online vs batch learning simulation",
-    mcp=True,
-    examples=(
-        Example("Simulate online vs batch learning when the user's taste drifts"),
-        Example("Compare online learning and batch learning under drift in a simulation"),
-        Example("Show online vs batch learning in action"),
-        Example("Simulate user preferences that drift"),
-        Example("Run the online learning demo"),
-        Example("Demonstrate concept drift with an online learner"),
-        Example("Show how an online model adapts when preferences change"),
-        Example("run the online learning demo with 4000 steps", {"steps": 4000}),
-        Example("simulate drift and retrain the batch model every 250 events", {"retrain_every": 250}),
-        Example("plot accuracy of an online learner vs a batch learner over time"),
-        Example("Can I see a simulation of preferences drifting?"),
-        Example("Run a drift experiment comparing online and batch models"),
-        Example("visualise how batch retraining lags behind after a drift"),
-        Example("demo: online learner vs periodic retraining"),
-        Example("simulate a stream of user events with a change at step 500", {"drift_at": 500}),
-    ),
+TOOL = ToolDeclaration.of(
+    online_learning_demo, OnlineLearningDemoArgs, online_args, "Compare online and batch learning", EXAMPLES
 )

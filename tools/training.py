@@ -18,7 +18,7 @@ from tools.base import Artifact, ToolContext, ToolResult
 from tools.demo_models import one_torch_thread
 from tools.figures import pyplot, save_figure
 from tools.notes_refs import cite_notes
-from tools.registry import Example, ToolDeclaration, keyword_runner
+from tools.registry import Example, ToolDeclaration
 
 DATASETS = {
     "xor": "four noisy clusters; opposite corners share a class (no straight line separates them)",
@@ -71,6 +71,26 @@ class TrainingDemoArgs(BaseModel):
         return [value] if isinstance(value, int) and not isinstance(value, bool) else value
 
 
+EXAMPLES = (
+    Example("Train a small network on xor and show the loss", {"dataset": "xor"}),
+    Example("Train a small neural network on XOR", {"dataset": "xor"}),
+    Example("Show me a network learning"),
+    Example("Run the training demo on the moons dataset", {"dataset": "moons"}),
+    Example("Train an MLP and plot the loss curve"),
+    Example("Show backpropagation in action on a toy dataset"),
+    Example("Fit a tiny network to circles for 500 epochs", {"dataset": "circles", "epochs": 500}),
+    Example("train a net on moons with learning rate 0.05", {"dataset": "moons", "lr": 0.05}),
+    Example("Can I watch a neural network train?"),
+    Example("plot the decision boundary of a small network trained on circles"),
+    Example("run a training demo with 16 hidden units", {"hidden": [16]}),
+    Example("Let me see the loss go down while a model trains"),
+    Example("train a classifier on the xor problem for 1000 epochs with seed 3"),
+    Example("simulate training a neural network from random weights"),
+    Example("show me gradient descent training a tiny model"),
+    Example("Visualise a network learning the two moons dataset"),
+)
+
+
 def training_demo(
     ctx: ToolContext,
     dataset: str = "xor",
@@ -79,7 +99,8 @@ def training_demo(
     lr: float = 0.1,
     seed: int = 0,
 ) -> ToolResult:
-    """Train an MLP from random weights on a toy dataset and explain what happened."""
+    """Train a small neural network from random weights on a toy dataset (xor, moons, circles); plot the
+    loss curve and the decision boundary."""
     import torch
 
     layers = (hidden,) if isinstance(hidden, int) else tuple(hidden)
@@ -270,31 +291,6 @@ def _percent(share: float) -> str:
     return "100%" if share == 1.0 else f"{min(share * 100, 99.9):.1f}%"
 
 
-TOOL = ToolDeclaration(
-    name="training_demo",
-    description="Train a small neural network from random weights on a toy dataset (xor, moons, circles); "
-    "plot the loss curve and the decision boundary.",
-    args=TrainingDemoArgs,
-    run=keyword_runner(training_demo),
-    extract=training_args,
-    offer="Train a small network and show it learning",
-    mcp=True,
-    examples=(
-        Example("Train a small network on xor and show the loss", {"dataset": "xor"}),
-        Example("Train a small neural network on XOR", {"dataset": "xor"}),
-        Example("Show me a network learning"),
-        Example("Run the training demo on the moons dataset", {"dataset": "moons"}),
-        Example("Train an MLP and plot the loss curve"),
-        Example("Show backpropagation in action on a toy dataset"),
-        Example("Fit a tiny network to circles for 500 epochs", {"dataset": "circles", "epochs": 500}),
-        Example("train a net on moons with learning rate 0.05", {"dataset": "moons", "lr": 0.05}),
-        Example("Can I watch a neural network train?"),
-        Example("plot the decision boundary of a small network trained on circles"),
-        Example("run a training demo with 16 hidden units", {"hidden": [16]}),
-        Example("Let me see the loss go down while a model trains"),
-        Example("train a classifier on the xor problem for 1000 epochs with seed 3"),
-        Example("simulate training a neural network from random weights"),
-        Example("show me gradient descent training a tiny model"),
-        Example("Visualise a network learning the two moons dataset"),
-    ),
+TOOL = ToolDeclaration.of(
+    training_demo, TrainingDemoArgs, training_args, "Train a network and watch it learn", EXAMPLES
 )

@@ -16,6 +16,7 @@ from agent.cli.common import HomeOption, LlmOption, UserOption, make_agent, open
 if TYPE_CHECKING:
     from agent.core import Agent
     from agent.types import Reply
+    from knowledge.types import IndexProgress
 
 CHAT_HELP = "Commands: /good, /bad [comment], /correct TEXT, /quit"
 PICK_HINT = "Type a choice's number to pick it."
@@ -27,7 +28,7 @@ def _print_reply(reply: Reply, as_json: bool) -> None:
         return
     typer.echo(reply.text)
     for i, citation in enumerate(reply.citations, 1):
-        typer.echo(f"  [{i}] {citation.section} ({citation.source}:{citation.start}-{citation.end})")
+        typer.echo(f"  [{i}] {citation.section} ({citation.location}, chars {citation.start}-{citation.end})")
     for artifact in reply.artifacts:
         typer.echo(f"  {artifact.kind}: {artifact.path}")
     for number, choice in enumerate(reply.choices, 1):
@@ -125,17 +126,34 @@ def chat(user: UserOption = "default", home: HomeOption = None, llm: LlmOption =
 
 
 def index(
-    paths: Annotated[list[Path], typer.Argument(help=".md or .txt files to index.")],
+    paths: Annotated[
+        list[Path], typer.Argument(help="Files to index: .md, .markdown, .txt, .pdf, .html, .htm.")
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     home: HomeOption = None,
 ) -> None:
-    """Index documents so answers can cite them; unchanged files cost nothing."""
+    """Index documents so answers can cite them; unchanged files cost nothing.
+
+    One progress bar on stderr counts the files read and the chunks embedded, with an ETA.
+    """
+    from agent.cli.progress import progress_bar
+
     knowledge = open_knowledge(home)
-    report = knowledge.index(paths)
-    typer.echo(
-        f"added {report.added}, updated {report.updated}, unchanged {report.unchanged}, removed {report.removed}"
-    )
-    for error in report.errors:
-        typer.echo(f"error: {error}", err=True)
+    with progress_bar("reading", total=len(paths)) as bar:
+
+        def show(step: IndexProgress) -> None:
+            bar.update(step.done, step.total, f"{step.stage} {step.source}")
+
+        report = knowledge.index(paths, progress=show)
+    if as_json:
+        typer.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        typer.echo(
+            f"added {report.added}, updated {report.updated}, unchanged {report.unchanged}, "
+            f"removed {report.removed}"
+        )
+        for error in report.errors:
+            typer.echo(f"error: {error}", err=True)
     if report.errors:
         raise typer.Exit(1)
 

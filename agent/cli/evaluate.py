@@ -58,14 +58,17 @@ def eval_command(
         err.print("[red]error:[/red] " + escape(str(exc)), highlight=False)
         raise typer.Exit(2) from None
 
-    def progress(result: object) -> None:
-        name = getattr(result, "name", "?")
-        mark = "pass" if getattr(result, "passed", False) else "FAIL"
-        console.print(
-            f"{mark:4} {name} ({getattr(result, 'seconds', 0.0):.1f} s)", markup=False, highlight=False
-        )
+    from agent.cli.progress import progress_bar
 
-    suite = run_dialogues(dialogues, llm=llm, keep_homes=keep_homes, on_result=progress)
+    with progress_bar("dialogues", total=len(dialogues)) as bar:
+
+        def progress(result: object) -> None:
+            name = getattr(result, "name", "?")
+            mark = "pass" if getattr(result, "passed", False) else "FAIL"
+            bar.print(f"{mark:4} {name} ({getattr(result, 'seconds', 0.0):.1f} s)")
+            bar.advance(1, description=f"dialogues (last: {name})")
+
+        suite = run_dialogues(dialogues, llm=llm, keep_homes=keep_homes, on_result=progress)
     print_summary(suite, console)
     if report is not None:
         console.print(f"JSON report: {write_json(suite, report)}", markup=False)

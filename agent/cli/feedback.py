@@ -31,9 +31,13 @@ def _no_embed(texts: list[str]) -> np.ndarray:
 def _service(home: Path | None) -> FeedbackService:
     from agent.feedback import FeedbackService
     from agent.settings import load_settings
+    from agent.state import parse_database_url
 
     settings = load_settings(home=home)
-    return FeedbackService(settings.home, embed=_no_embed, default_style=settings.default_style)
+    location = parse_database_url(settings.database_url, Path(settings.home).expanduser())
+    return FeedbackService(
+        settings.home, embed=_no_embed, default_style=settings.default_style, location=location
+    )
 
 
 def _operate(home: Path | None, action: Callable[[FeedbackService], T], param_hint: str) -> T:

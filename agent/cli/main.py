@@ -12,7 +12,13 @@ import typer
 
 from agent.cli import conversation
 
-SUBJECT_MODULES = ("agent.cli.feedback", "agent.cli.evaluate", "agent.cli.ui", "agent.cli.models")
+SUBJECT_MODULES = (
+    "agent.cli.feedback",
+    "agent.cli.evaluate",
+    "agent.cli.ui",
+    "agent.cli.models",
+    "agent.cli.database",
+)
 
 app = typer.Typer(
     name="attentive",
@@ -27,7 +33,13 @@ for module_name in SUBJECT_MODULES:
 
 
 def main() -> None:
-    app()
+    from agent.state import StateStoreError
+
+    try:
+        app()
+    except StateStoreError as exc:  # a database that cannot be used: its reason on one line, no traceback
+        typer.echo(f"attentive: {exc}", err=True)
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -80,13 +80,27 @@ def comment_cues(comment: str | None) -> Cues:
 
 @dataclass
 class StyleState:
-    """One user's style knowledge; pickled into the store after every event."""
+    """One user's style knowledge, kept in the store as JSON (``to_json``) after every event.
 
-    model: Any = None  # river LogisticRegression: P(user wants detailed answers); None until the first event
+    ``log_odds`` is all the river model knows: a ``LogisticRegression`` with no features learns only
+    its intercept, so a model rebuilt from it answers exactly as the one that learned (checked in
+    ``tests/test_feedback_learners.py``). None until the user's first event.
+    """
+
+    log_odds: float | None = None
     brief_sentences: int = BRIEF_SENTENCES
     detailed_sentences: int = DETAILED_SENTENCES
     examples: bool = False
     events: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> StyleState:
+        """The state ``to_json`` wrote; keys it does not know (from a newer version) are left out."""
+        names = {f.name for f in fields(cls)}
+        return cls(**{key: value for key, value in data.items() if key in names})
 
 
 class StyleLearner:
@@ -128,18 +142,17 @@ class StyleLearner:
         return StyleState()
 
     def _model(self, state: StyleState) -> Any:
-        if state.model is None:
-            from river import linear_model, optim
+        """The river model as it stands after the state's events (its intercept is the state's log-odds)."""
+        from river import linear_model, optim
 
-            state.model = linear_model.LogisticRegression(
-                optimizer=optim.SGD(self.lr), intercept_init=self.prior, intercept_lr=self.lr
-            )
-        return state.model
+        start = self.prior if state.log_odds is None else state.log_odds
+        return linear_model.LogisticRegression(
+            optimizer=optim.SGD(self.lr), intercept_init=start, intercept_lr=self.lr
+        )
 
     def p_detailed(self, state: StyleState) -> float:
-        if state.model is None:
-            return 1.0 / (1.0 + math.exp(-self.prior))
-        return float(state.model.predict_proba_one({}).get(True, 0.5))
+        log_odds = self.prior if state.log_odds is None else state.log_odds
+        return 1.0 / (1.0 + math.exp(-log_odds))  # what the model's predict_proba_one({}) gives
 
     def style(self, state: StyleState) -> AnswerStyle:
         if self.p_detailed(state) > 0.5:
@@ -180,7 +193,7 @@ class StyleLearner:
     def _learn(self, state: StyleState, wants_detailed: bool, weight: float) -> None:
         model = self._model(state)
         model.learn_one({}, wants_detailed, w=weight)
-        model.intercept = max(-self.bound, min(self.bound, model.intercept))
+        state.log_odds = max(-self.bound, min(self.bound, float(model.intercept)))
 
 
 # ---------------------------------------------------------------------------------------

@@ -1,24 +1,54 @@
 """Plain records the feedback service hands out: events, corrections, stored replies.
 
-Each record reads itself from a row of ``feedback.sqlite3`` (``from_row``), so
-the column-to-field mapping and the decoding of JSON columns live in one place
-and the store never builds a record field by field.
+Each record reads itself from a row of the feedback store (``StoredRecord.from_row``, SQLite or
+PostgreSQL alike), so the column-to-field mapping and the decoding of JSON and boolean columns live
+in one place and the store never builds a record field by field.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, Self
 
 from agent.types import Artifact, Choice, Citation, Reply, ToolCall
 from knowledge.answer import AnswerStyle
 
 
+class StoredRecord:
+    """A dataclass kept as one row of a table: ``from_row`` reads it back, ``to_dict`` writes it out.
+
+    A column the record does not have (an embedding) is left out, and a field the table does not
+    have (a similarity) keeps its default; the columns named in ``JSON_COLUMNS`` hold JSON lists,
+    and a ``bool`` field comes back from the stored 0/1 as a bool.
+    """
+
+    JSON_COLUMNS: ClassVar[tuple[str, ...]] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)  # type: ignore[call-overload]  # every subclass is a dataclass
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> Self:
+        """A record from one row's column -> value mapping (SQLAlchemy's ``row._mapping``)."""
+        columns = set(row.keys())
+        values: dict[str, Any] = {}
+        for spec in fields(cls):  # type: ignore[arg-type]
+            if spec.name not in columns:
+                continue
+            value = row[spec.name]
+            if spec.name in cls.JSON_COLUMNS:
+                value = json.loads(value or "[]")
+            elif spec.type == "bool":
+                value = bool(value)
+            values[spec.name] = value
+        return cls(**values)
+
+
 @dataclass(frozen=True)
-class FeedbackEvent:
+class FeedbackEvent(StoredRecord):
     """One acknowledged piece of feedback; ``id`` is what ``promote`` takes."""
 
     id: int
@@ -31,18 +61,10 @@ class FeedbackEvent:
     promoted: bool = False
     wanted_tool: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_row(cls, row: sqlite3.Row) -> FeedbackEvent:
-        """A row of the ``events`` table."""
-        return cls(**_fields(cls, row, promoted=bool(row["promoted"])))
-
 
 @dataclass(frozen=True)
-class Correction:
-    """A fact a user corrected, kept with the question it was about."""
+class Correction(StoredRecord):
+    """A fact a user corrected, kept with the question it was about (its embedding is the store's)."""
 
     id: int
     event_id: int
@@ -52,18 +74,12 @@ class Correction:
     promoted: bool = False
     similarity: float = 0.0
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_row(cls, row: sqlite3.Row) -> Correction:
-        """A row of the ``corrections`` table (its embedding is the store's business, not the record's)."""
-        return cls(**_fields(cls, row, promoted=bool(row["promoted"])))
-
 
 @dataclass(frozen=True)
-class ReplyRecord:
+class ReplyRecord(StoredRecord):
     """What the agent told us about a reply, so later feedback can be learned from."""
+
+    JSON_COLUMNS = ("tool_calls", "cited_chunk_ids", "choices", "citations", "artifacts")
 
     id: str
     user: str
@@ -82,15 +98,6 @@ class ReplyRecord:
     @property
     def tool_names(self) -> list[str]:
         return [str(call.get("name", "")) for call in self.tool_calls if call.get("name")]
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_row(cls, row: sqlite3.Row) -> ReplyRecord:
-        """A row of the ``replies`` table, its JSON columns decoded."""
-        lists = ("tool_calls", "cited_chunk_ids", "choices", "citations", "artifacts")
-        return cls(**_fields(cls, row, **{name: json.loads(row[name] or "[]") for name in lists}))
 
     def to_reply(self) -> Reply:
         """The reply as the agent gave it (text, tool steps, sources, figures, choices), for a reload."""
@@ -127,14 +134,3 @@ def _tool_call(data: dict[str, Any]) -> ToolCall:
         error=data.get("error"),
         seconds=float(data.get("seconds") or 0.0),
     )
-
-
-def _fields(record: type[Any], row: sqlite3.Row, **decoded: Any) -> dict[str, Any]:
-    """The row's columns that are fields of ``record``, by name, with ``decoded`` ones replaced.
-
-    A column the record does not have (an embedding) is left out, and a field
-    the table does not have (a similarity) keeps its default.
-    """
-    columns = set(row.keys())
-    values = {f.name: row[f.name] for f in fields(record) if f.name in columns}
-    return values | decoded

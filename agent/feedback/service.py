@@ -2,7 +2,7 @@
 
 Why one service: each event touches several learners (style, ranking, routing,
 corrections) and all of their writes must land together or not at all, in one
-SQLite transaction, so a refused or failed event leaves nothing half-written.
+database transaction, so a refused or failed event leaves nothing half-written.
 Everything is keyed by user; only ``promote`` (the operator's hand) makes
 something global, because feedback is an attack surface.
 """
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import pickle
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -31,7 +30,8 @@ from agent.feedback.learners import (
 )
 from agent.feedback.records import Correction, FeedbackEvent, ReplyRecord
 from agent.feedback.store import GLOBAL_USER, FeedbackStore, now_iso
-from agent.names import check_name
+from agent.names import check_name, clean_text
+from agent.state import StateLocation
 from knowledge.answer import AnswerStyle, Detail
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ DB_NAME = "feedback.sqlite3"
 
 
 class FeedbackService:
-    """Feedback in, per-user adaptation out; state lives in ``home/feedback.sqlite3``."""
+    """Feedback in, per-user adaptation out; state in ``home/feedback.sqlite3`` or the database of ``location``."""
 
     def __init__(
         self,
@@ -54,9 +54,11 @@ class FeedbackService:
         learn_route: Callable[[str, str, str], None] | None = None,
         default_style: Detail = "detailed",
         max_comment_chars: int = 5_000,
+        location: StateLocation | None = None,
     ) -> None:
         self.home = Path(home)
-        self.store = FeedbackStore(self.home / DB_NAME)
+        # ``location`` (ATTENTIVE_DATABASE_URL) may be a PostgreSQL server; the default is the data home's file.
+        self.store = FeedbackStore(location or self.home / DB_NAME)
         self._embed = embed
         self.learn_route = learn_route
         self.max_comment_chars = max_comment_chars
@@ -132,7 +134,7 @@ class FeedbackService:
                 raise ValueError(
                     f"comment is {len(comment)} characters; the limit is {self.max_comment_chars}"
                 )
-            comment = comment.strip() or None
+            comment = clean_text(comment).strip() or None
         if correction is not None:
             if not isinstance(correction, str) or not correction.strip():
                 raise ValueError("correction must be non-empty text; leave it out to give no correction")
@@ -140,8 +142,9 @@ class FeedbackService:
                 raise ValueError(
                     f"correction is {len(correction)} characters; the limit is {self.max_comment_chars}"
                 )
-            correction = correction.strip()
-        reply = self.store.get_reply(str(reply_id))
+            correction = clean_text(correction).strip()
+        check_name("reply id", reply_id)
+        reply = self.store.get_reply(reply_id)
         if reply is None:
             raise ValueError(
                 f"unknown reply id {reply_id!r}: feedback must name the id of a reply the agent gave"
@@ -162,7 +165,7 @@ class FeedbackService:
                 self.retrieval.record(event.id, reply.user, qvec, reply.cited_chunk_ids, score)
             state = self._style_state(reply.user)
             self.style_learner.update(state, AnswerStyle.from_value(reply.style), score, comment, reply.text)
-            self.store.save_state(reply.user, StyleLearner.name, pickle.dumps(state))
+            self.store.save_state(reply.user, StyleLearner.name, state.to_json())
 
         if wanted:
             self._learn_route(reply.question, wanted, reply.user)
@@ -178,6 +181,7 @@ class FeedbackService:
 
     def style_for(self, user: str) -> AnswerStyle:
         """The style this user's next answer gets; ``.describe()`` puts it in words."""
+        check_name("user", user)
         return self.style_learner.style(self._style_state(user))
 
     def rerank(self, user: str, question: str, candidates: Sequence[ScoredChunk]) -> list[ScoredChunk]:
@@ -210,7 +214,7 @@ class FeedbackService:
             self.style_learner.update(
                 state, AnswerStyle.from_value(reply.style), event.score, event.comment, reply.text
             )
-            self.store.save_state(GLOBAL_USER, StyleLearner.name, pickle.dumps(state))
+            self.store.save_state(GLOBAL_USER, StyleLearner.name, state.to_json())
         if event.wanted_tool:
             self._learn_route(reply.question, event.wanted_tool, GLOBAL_USER)
         promoted = self.store.get_event(event.id)
@@ -234,9 +238,9 @@ class FeedbackService:
     def _style_state(self, user: str) -> StyleState:
         """The user's own state; a new user starts from the promoted (global) one, else the default."""
         for owner in (user, GLOBAL_USER):
-            blob = self.store.load_state(owner, StyleLearner.name)
-            if blob is not None:
-                return pickle.loads(blob)  # our own file under the data home
+            stored = self.store.load_state(owner, StyleLearner.name)
+            if stored is not None:
+                return StyleState.from_json(stored)
         return self.style_learner.new_state()
 
     def _learn_route(self, question: str, tool: str, user: str) -> None:

@@ -9,17 +9,24 @@ browser finds the reply it rates, and how thumbs come back after a reload.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from agent.types import HistoryEntry, StreamEvent
+from knowledge.links import without_foreign_links
+from knowledge.loader import plain_text
+from knowledge.types import SHARED, source_location
 
 REPLY_PREFIX = "reply-"
 MAX_CHOICES = 3  # choice buttons under the chat; a clarifying question offers two
 THUMBS = {1: "Like", -1: "Dislike"}
 MAX_ARGS_CHARS = 120
 MAX_QUOTE_CHARS = 240
+# Characters that start Markdown or HTML markup; escaped in document text so that a quote stays text.
+# ">" alone starts nothing inside a line once "<" is escaped, so section paths keep "A > B" as written.
+MARKUP = re.compile(r"([\\`*_\[\]()!<|~$&])")
 
 Message = dict[str, Any]
 
@@ -75,17 +82,29 @@ def tool_step(call: Any, step_id: str, done: bool) -> list[Message]:
     return [step, child]
 
 
+def inert(text: str, source: str = "", owner: str | None = None) -> str:
+    """Document text as the page may show it inside Markdown: links it may not show replaced
+    (``knowledge.links``) and markup characters escaped, so a quote, a section title or a file name is drawn
+    as text, never as an image, a tag or a link that the reader's browser fetches."""
+    return MARKUP.sub(r"\\\1", without_foreign_links(text, source=source, owner=owner))
+
+
 def citations_markdown(citations: Iterable[Any]) -> str:
     """The sources of an answer: section path and quoted span, one per line."""
     lines = []
     for number, citation in enumerate(citations, start=1):
-        section = _get(citation, "section", "") or "(no section)"
-        source = _get(citation, "source", "")
-        quote = " ".join(str(_get(citation, "quote", "")).split())
+        source = str(_get(citation, "source", "") or "")
+        owner = str(_get(citation, "owner", SHARED))
+        section = inert(str(_get(citation, "section", "") or "(no section)"), source, owner)
+        # Emphasis and link markup stripped as in answers (``plain_text``), then what is left made inert.
+        quote = without_foreign_links(
+            " ".join(plain_text(str(_get(citation, "quote", ""))).split()), source=source, owner=owner
+        )
         if len(quote) > MAX_QUOTE_CHARS:
             quote = quote[: MAX_QUOTE_CHARS - 1] + "…"
-        where = f"**{section}**" + (f" ({Path(str(source)).name})" if source else "")
-        lines.append(f"{number}. {where}: “{quote}”")
+        page = int(_get(citation, "page", 0) or 0)  # "slides.pdf, p. 12" for a PDF's page
+        where = f"**{section}**" + (f" ({inert(source_location(source, page))})" if source else "")
+        lines.append(f"{number}. {where}: “{inert(quote, source, owner)}”")
     if not lines:
         return ""
     return "**Sources**\n\n" + "\n".join(lines)
@@ -136,11 +155,14 @@ class TurnView:
         self.final: list[Message] | None = None
         self.reply_id: str | None = None
         self.offer: dict[str, Any] = {}
+        self.progress = ""  # the latest progress line: a download's bar, a slow tool's time estimate
 
     def add(self, event: Any) -> None:
         kind = _get(event, "kind")
         if kind == "token":
             self.text += _get(event, "text", "") or ""
+        elif kind == "progress":
+            self.progress = _get(event, "text", "") or ""
         elif kind == "tool_start":
             call = _get(event, "tool")
             self.steps.append((f"{self.turn}-tool-{len(self.steps)}", call, False))
@@ -179,14 +201,14 @@ class TurnView:
         self.final += artifact_messages(_get(reply, "artifacts", []) or [], self.artifacts_dir)
 
     def messages(self) -> list[Message]:
-        out: list[Message] = []
+        out: list[Message] = [{"role": "assistant", "content": self.progress}] if self.progress else []
         for step_id, call, done in self.steps:
             out += tool_step(call, step_id, done)
         if self.final is not None:
             return out + self.final
         if self.text:
             out.append({"role": "assistant", "content": self.text})
-        elif not self.steps:
+        elif not self.steps and not self.progress:
             out.append({"role": "assistant", "content": "…"})
         return out
 

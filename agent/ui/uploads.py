@@ -1,19 +1,26 @@
 """Checks on documents uploaded through the chat page, before anything is indexed.
 
-Only Markdown and plain text are indexed; anything else, anything too large and
-anything that is not UTF-8 is refused with a message that says what is allowed.
-Accepted files are copied into the data home so the index never points into
-Gradio's temporary cache.
+Markdown, plain text, PDF and HTML are indexed. The checks are the loader's own
+(``knowledge.loader.read_checked``: suffix, size before reading, content against
+the suffix, UTF-8 for text), so the page refuses exactly what ``attentive index``
+refuses, with the same reason; parsing (and what only parsing finds: an encrypted
+or scanned PDF) happens while indexing and is reported then. Accepted files are
+copied into the uploader's own folder of the data home (``owner_folder``), so two users'
+files of the same name never meet; Gradio's cached copy of every dropped file, accepted
+or refused, is deleted once the upload is handled (``discard_cached``), so nothing stays
+behind to be fetched by URL.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-ALLOWED_SUFFIXES = (".md", ".txt")
+from knowledge.loader import DocumentError, read_checked
+
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -32,29 +39,40 @@ def safe_name(name: str) -> str:
     return cleaned[:120]
 
 
+def owner_folder(user: str) -> str:
+    """The folder name of ``user``'s uploads: a hash, as a user name may hold any printable character."""
+    return hashlib.sha256(user.encode()).hexdigest()[:24]
+
+
+def discard_cached(paths: list[Path], cache_dir: Path) -> None:
+    """Delete Gradio's cached copies of dropped files (and the per-file folders Gradio made for them),
+    touching nothing outside ``cache_dir``."""
+    root = cache_dir.resolve()
+    for path in paths:
+        try:
+            resolved = path.resolve()
+            resolved.relative_to(root)
+        except (OSError, ValueError):
+            continue
+        resolved.unlink(missing_ok=True)
+        folder = resolved.parent
+        while folder != root and root in folder.parents:
+            try:
+                folder.rmdir()  # only when empty
+            except OSError:
+                break
+            folder = folder.parent
+
+
 def check_uploads(paths: list[Path], max_bytes: int) -> UploadCheck:
     """Sort uploaded files into those we index and those we refuse, with a reason each."""
     accepted: list[Path] = []
     refused: list[str] = []
-    limit_mb = max_bytes / 1_000_000
     for path in paths:
-        name = path.name
-        if path.suffix.lower() not in ALLOWED_SUFFIXES:
-            refused.append(
-                f"{name}: only .md and .txt files can be indexed (got '{path.suffix or 'no extension'}')"
-            )
-            continue
-        size = path.stat().st_size
-        if size > max_bytes:
-            refused.append(f"{name}: {size / 1_000_000:.1f} MB is over the {limit_mb:g} MB limit")
-            continue
-        if size == 0:
-            refused.append(f"{name}: the file is empty")
-            continue
         try:
-            path.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            refused.append(f"{name}: not UTF-8 text")
+            read_checked(path, max_bytes)
+        except DocumentError as exc:
+            refused.append(f"{path.name}: {exc.reason}")
             continue
         accepted.append(path)
     return UploadCheck(accepted=accepted, refused=refused)

@@ -1,0 +1,1 @@
+"""One module per schema step, applied in ``down_revision`` order; append only."""
