@@ -201,7 +201,7 @@ class NotesKnowledge:
     def _index_bundled(self) -> None:
         """Bring the shared library's copy of the bundled notes in line with the file, at every start.
 
-        Incremental, so an unchanged file writes nothing (reading and chunking it costs about 0.1 s);
+        Incremental, so an unchanged file writes nothing (reading, chunking and comparing it: 5 ms here);
         checking only that a file of that name was indexed let anything indexed under the name stand in
         for the notes for good.
         """

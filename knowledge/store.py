@@ -16,6 +16,7 @@ must learn when another replica wrote. Chroma has no collection version to ask (
 write also stamps a fresh random generation on one record of a small companion collection
 (``<collection>.changes``); a reader compares the stamp with the one its BM25 was built at. One
 ``get`` by id per retrieval; a replica is stale for at most the turn that was already under way.
+Indexing a file stamps once, after its last write (``ChunkStore.announce_once``), not once per batch.
 """
 
 from __future__ import annotations

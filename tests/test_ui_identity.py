@@ -163,3 +163,22 @@ def test_launch_asks_every_login_and_gives_anonymous_users_the_cookie(shared_age
     assert [m.cls for m in options["app_kwargs"]["middleware"]] == [McpLoginGate]
     with pytest.raises(ValueError, match="logins=True"):
         launch_options(open_page, "127.0.0.1", 7860, ("ann", "pw"), mcp=False, share=False)
+
+
+def test_ui_user_adds_a_login_that_the_page_then_accepts(tmp_path: Path) -> None:
+    import typer
+    from typer.testing import CliRunner
+
+    from agent.cli.ui import register
+
+    app = typer.Typer()
+    register(app)
+    users = tmp_path / "users.txt"
+    runner = CliRunner()
+    added = runner.invoke(app, ["ui-user", str(users), "ann"], input="pw-1\npw-1\n")  # asked twice, hidden
+    assert added.exit_code == 0, added.output
+    assert "ann can now log in" in added.output and "pw-1" not in users.read_text()
+    logins = Logins.build(file=users)
+    assert logins is not None and logins.check("ann", "pw-1")
+    refused = runner.invoke(app, ["ui-user", str(users), "mcp", "--password", "x"])
+    assert refused.exit_code != 0 and "reserved" in refused.output

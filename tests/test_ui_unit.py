@@ -202,6 +202,8 @@ def test_only_the_tools_are_public_endpoints_and_answers_are_queued(shared_agent
     demo = build_app(shared_agent)
     public = sorted(fn.api_name for fn in demo.fns.values() if fn.api_visibility == "public")
     assert public == sorted(d.name for d in discover() if d.mcp)
+    # unqueued: Gradio calls them with the caller's own request (an MCP call under --auth included)
+    assert not any(fn.queue for fn in demo.fns.values() if fn.api_visibility == "public")
     chat = [fn for fn in demo.fns.values() if fn.concurrency_id == "chat"]
     assert chat and all(fn.concurrency_limit == CHAT_CONCURRENCY for fn in chat)
     assert demo._queue.max_size is not None

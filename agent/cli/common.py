@@ -31,7 +31,11 @@ def make_agent(home: Path | None, llm: str | None = None) -> Agent:
 def open_knowledge(home: Path | None) -> NotesKnowledge:
     """The knowledge base of a data home, without loading the agent's models."""
     from agent.settings import load_settings
+    from knowledge.indexer import ChunkLimits
     from knowledge.notes import NotesKnowledge
 
     s = load_settings(home=home)
-    return NotesKnowledge(Path(s.home).expanduser(), s.chroma_url, s.collection, s.max_upload_bytes)
+    limits = ChunkLimits(s.max_chunks_per_document, s.max_chunks_per_user)
+    return NotesKnowledge(
+        Path(s.home).expanduser(), s.chroma_url, s.collection, s.max_upload_bytes, limits=limits
+    )
