@@ -130,14 +130,16 @@ def _quality_rows(prompts: list[str]) -> list[dict[str, Any]]:
             "unit": "",
             "target": ">= 0.90",
             "met": median >= 0.9,
-            "note": f"{len(prompts)} prompts of bench/writing_prompts.txt, seed {SEED}, worst {min(shares):.3f}",
+            "note": f"{len(prompts)} prompts of bench/writing_prompts.txt, seed {SEED}: worst {min(shares):.3f}, "
+            f"{sum(x < 0.9 for x in shares)} under 0.9",
         },
         {
             "name": "writing_distinct_4gram_share_median_without_control",
             "value": round(statistics.median(before), 3),
             "unit": "",
             "note": f"the same prompts and seed through raw llama-cpp-python, no penalty, no instruction, no watch, "
-            f"{BEFORE_TOKENS} tokens: worst {min(before):.3f}, {capped_before} of {len(prompts)} ran to the cap",
+            f"{BEFORE_TOKENS} tokens: worst {min(before):.3f}, {sum(x < 0.9 for x in before)} under 0.9, "
+            f"{capped_before} of {len(prompts)} ran to the cap",
         },
         {
             "name": "writing_token_cap_hits",

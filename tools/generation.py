@@ -43,13 +43,13 @@ CHAT_OVERHEAD_TOKENS = 16  # chat-template tokens around a single user message
 NEG_INF = float("-inf")
 MIN_ROOM = 32  # fewest new tokens a derived budget may shrink to when a long prompt fills the context
 SMOLLM2_ID = "HuggingFaceTB/SmolLM2-135M-Instruct"
-# Repetition control, measured on the 20 writing prompts of bench/bench_writing.py x 2 seeds with
-# SmolLM2-135M (temperature 0.7, top_p 0.95, 300 tokens; median / worst share of distinct word 4-grams,
-# outputs under 0.9): none 0.969 / 0.03, 16 of 40; repeat_penalty 1.1: 1.000 / 0.91, 0 of 40;
-# repeat_penalty 1.2: 1.000 / 0.91, 0 of 40; frequency_penalty 0.5: 0.993 / 0.48, 8 of 40; presence_penalty
-# 0.5: 0.980 / 0.33, 13 of 40. The repeat penalty divides the logits of tokens among the last
-# REPEAT_LAST_N generated (llama.cpp's default window); the lowest value that removes the loops is kept,
-# since every step up bends the wording more.
+# Repetition control, measured by `python -m bench.bench_writing --sweep`: the 20 prompts of
+# bench/writing_prompts.txt x 2 seeds, SmolLM2-135M, temperature 0.7, top_p 0.95, 300 tokens; median / worst
+# share of distinct word 4-grams, outputs under 0.9: none 0.969 / 0.03, 16 of 40; repeat_penalty 1.1:
+# 1.000 / 0.91, 0 of 40; repeat_penalty 1.2: 1.000 / 0.91, 0 of 40; frequency_penalty 0.5: 0.993 / 0.48,
+# 8 of 40; presence_penalty 0.5: 0.980 / 0.33, 13 of 40. The repeat penalty divides the logits of tokens
+# among the last REPEAT_LAST_N generated (llama.cpp's default window); the lowest value that removes the
+# loops is kept, since every step up bends the wording more.
 REPEAT_PENALTY = 1.1
 REPEAT_LAST_N = 64
 # The transformers route gets the same penalty (``repetition_penalty``). SmolLM2 dequantised into transformers,
