@@ -185,12 +185,12 @@ def page_user(urls: list[str], log: UserLog, deadline: float) -> None:
                     log.acked_replies.append(answer.reply_id)
                 else:
                     log.errors.append(f"rating not recorded: {status}")
-            for tab in tabs:
-                tab.close()
             log.page_user = browser.user
             log.cycles += 1
     except Exception as exc:
         log.errors.append(f"{type(exc).__name__}: {exc}")
+    finally:
+        browser.close()
 
 
 def _check_page_answer(log: UserLog, shown: str, follow_up: bool) -> None:

@@ -177,6 +177,8 @@ def test_dislike_with_a_comment_makes_the_next_answer_shorter_and_survives_reloa
     _ask(page, question)
     second = page.evaluate(LAST_ANSWER)
     assert 0 < len(second) < len(first), (first, second)
+    thumbs = page.locator("#chat .message-buttons-left")  # the new turn streams in as plain messages,
+    expect(thumbs.first.get_by_role("button", name="Disliked", exact=True)).to_be_visible()  # rating kept
     page.locator("#chat .message-buttons-left").last.get_by_role("button", name="Like", exact=True).click()
     expect(page.locator("#feedback-status")).to_contain_text("Feedback recorded (👍). Add a comment")
     page.locator("#feedback-comment textarea").fill("better, thanks")

@@ -24,13 +24,14 @@ log = logging.getLogger(__name__)
 class ChatUpdate(NamedTuple):
     """One step of a streamed turn: the chat to draw, the conversation to keep, the status line, the choices.
 
-    ``status`` None leaves the status line as it is; ``offer`` is the latest reply's choices (empty: none).
+    ``offer`` is the latest reply's choices (empty: none), or None while the answer streams: the buttons
+    stay as the turn's first step left them (hidden).
     """
 
     bot: Any
     conv: list[dict]
-    status: str | None
-    offer: dict[str, Any]
+    status: str
+    offer: dict[str, Any] | None
 
 
 class ChoiceRefused(Exception):
@@ -53,26 +54,35 @@ def stream_turn(
 
     A refused choice leaves the conversation as it was and says why in the status line; any other
     failure is shown in the chat instead of a broken page.
+
+    Only the first step may send a ``gr.Chatbot``, when this conversation has feedback to draw (the
+    browser drops drawn thumbs when a value arrives without them); the later steps send plain lists,
+    which keep them, and leave the choice buttons alone while the answer streams. Gradio rebuilds a
+    component and its config (a JSON schema) for every update object at every step: a turn cost 83 ms
+    of replica CPU with updates for the buttons, status and chat at each step, 54 ms with plain values
+    (``bench.bench_replicas``' page, py-spy).
     """
     started = time.perf_counter()
     base = [*conv, {"role": "user", "content": shown}]
     view = render.TurnView(f"t{len(base)}", artifacts_dir)
-    yield ChatUpdate(chatbot([*base, *view.messages()], given), conv, "Thinking…", {})
+    thinking = "Thinking…"
+    opening = [*base, *view.messages()]
+    yield ChatUpdate(chatbot(opening, given) if given else opening, conv, thinking, {})
     try:
         for event in events:
             view.add(event)
-            yield ChatUpdate([*base, *view.messages()], conv, None, {})
+            yield ChatUpdate([*base, *view.messages()], conv, thinking, None)
     except ChoiceRefused as exc:
-        yield ChatUpdate(chatbot(conv, given), conv, f"⚠️ {exc}", {})
+        yield ChatUpdate(conv, conv, f"⚠️ {exc}", {})
         return
     except Exception as exc:
         log.exception("answer failed")
         base.append({"role": "assistant", "content": f"⚠️ Sorry, that failed: {exc}"})
-        yield ChatUpdate(chatbot(base, given), base, "Failed.", {})
+        yield ChatUpdate(base, base, "Failed.", {})
         return
     final = [*base, *view.messages()]
     seconds = time.perf_counter() - started
-    yield ChatUpdate(chatbot(final, given), final, f"Answered in {seconds:.1f} s.", view.offer)
+    yield ChatUpdate(final, final, f"Answered in {seconds:.1f} s.", view.offer)
 
 
 def choice_events(events: Iterable[StreamEvent]) -> Iterator[StreamEvent]:
@@ -98,6 +108,11 @@ def choice_buttons(offer: Mapping[str, Any] | None) -> list[Any]:
 
 
 def turn_outputs(update: ChatUpdate, ident: dict[str, str]) -> tuple[Any, ...]:
-    """A ChatUpdate as the chat events' outputs: chat, conversation, identity, status, offer, buttons."""
-    status = gr.update() if update.status is None else update.status
-    return (update.bot, update.conv, ident, status, update.offer, *choice_buttons(update.offer))
+    """A ChatUpdate as the chat events' outputs: chat, conversation, identity, status, offer, buttons.
+
+    While the answer streams (``offer`` None) the hidden buttons get plain empty labels, not updates,
+    which Gradio would rebuild as components at every token.
+    """
+    if update.offer is None:
+        return (update.bot, update.conv, ident, update.status, {}, *[""] * render.MAX_CHOICES)
+    return (update.bot, update.conv, ident, update.status, update.offer, *choice_buttons(update.offer))
