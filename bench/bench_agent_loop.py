@@ -13,9 +13,13 @@ from typing import Any
 
 import yaml
 
-ROUTING = Path(__file__).resolve().parent.parent / "tests" / "data" / "routing.yaml"
+from bench import DATA
+
+ROUTING = DATA / "routing.yaml"
 MAX_NEW_TOKENS = 96
-REPEATS = 5
+REPEATS = (
+    10  # runs a side: this VM's speed drifts by a third between runs, 5 a side swung the ratio 0.90-1.08
+)
 OVERHEAD_ROUNDS = 8  # 48 turns: the median of 12 moved by several ms between runs on 2 cores
 
 
@@ -35,7 +39,7 @@ def _routing_rows(agent: Any) -> list[dict[str, Any]]:
             len(items),
             ">= 0.95",
             right / len(items) >= 0.95,
-            f"{right}/{len(items)} messages of tests/data/routing.yaml",
+            f"{right}/{len(items)} messages of bench/data/routing.yaml",
         ),
         share_row(
             "router_argument_extraction",
@@ -131,18 +135,6 @@ def _overhead_rows(agent: Any) -> list[dict[str, Any]]:
     ]
 
 
-def _raw_tokens_per_s(llama: Any, prompt: str) -> float:
-    started = time.perf_counter()
-    pieces = sum(
-        1
-        for chunk in llama.create_chat_completion(
-            [{"role": "user", "content": prompt}], max_tokens=MAX_NEW_TOKENS, temperature=0.0, stream=True
-        )
-        if chunk["choices"][0]["delta"].get("content")
-    )
-    return pieces / (time.perf_counter() - started)
-
-
 def _agent_tokens_per_s(agent: Any, prompt: str) -> float:
     message = f'Generate text: "{prompt}" with {MAX_NEW_TOKENS} tokens and temperature 0'
     tokens, started, ended = 0, None, None
@@ -158,23 +150,24 @@ def _agent_tokens_per_s(agent: Any, prompt: str) -> float:
 
 
 def _streaming_rows(agent: Any) -> list[dict[str, Any]]:
-    from llama_cpp import Llama
-
     from bench.bench_hub_generation import PROMPTS
-    from knowledge.embedded_models import smollm2_gguf_path
-    from tools.generation import LLAMA_N_CTX, LLAMA_THREADS
+    from bench.raw_llama import raw_llama, stream_rate, writing_message, writing_settings
 
-    # Raw llama-cpp-python on its own Llama with generate_text's settings, as a user would call it;
-    # a new prompt each round, so neither side can skip a whole prompt through its KV cache.
-    llama = Llama(
-        model_path=str(smollm2_gguf_path()), n_ctx=LLAMA_N_CTX, n_threads=LLAMA_THREADS, verbose=False
-    )
+    # Raw llama-cpp-python on its own Llama with generate_text's message and settings, as a user would
+    # call it; a new prompt each round, so neither side can skip a whole prompt through its KV cache.
+    llama = raw_llama()
+    settings = writing_settings(MAX_NEW_TOKENS)
     raw, through = [], []
-    _raw_tokens_per_s(llama, "Say hello.")  # warm
+    stream_rate(llama, "Say hello.", settings)  # warm
     _agent_tokens_per_s(agent, "Say hello.")
-    for prompt in PROMPTS[:REPEATS]:
-        raw.append(_raw_tokens_per_s(llama, prompt))
-        through.append(_agent_tokens_per_s(agent, prompt))
+    for run in range(REPEATS):
+        prompt = PROMPTS[run % len(PROMPTS)]
+        sides = ("raw", "agent") if run % 2 == 0 else ("agent", "raw")  # who goes first alternates
+        for side in sides:
+            if side == "raw":
+                raw.append(stream_rate(llama, writing_message(prompt, MAX_NEW_TOKENS), settings).per_s)
+            else:
+                through.append(_agent_tokens_per_s(agent, prompt))
     ratio = statistics.median(through) / statistics.median(raw)
     return [
         {
@@ -187,7 +180,7 @@ def _streaming_rows(agent: Any) -> list[dict[str, Any]]:
             "name": "raw_llama_cpp_tokens_per_s",
             "value": round(statistics.median(raw), 1),
             "unit": "tokens/s",
-            "note": "the same GGUF and settings, create_chat_completion(stream=True), alternating with the agent",
+            "note": f"the same GGUF, message and settings (repeat penalty included), create_chat_completion(stream=True), median of {REPEATS}, who goes first alternating",
         },
         {
             "name": "agent_vs_raw_stream_ratio",

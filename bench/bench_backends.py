@@ -12,23 +12,12 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from bench.raw_llama import stream_rate
+
 TARGET_RATIO = 0.9
 PROMPT = "Explain in a short paragraph what self-attention computes in a transformer."
 MAX_TOKENS = 128
 ROUNDS = 3
-
-
-def _raw_tokens_per_s(llama: Any, sampling: dict[str, Any]) -> tuple[int, float]:
-    messages = [{"role": "user", "content": PROMPT}]
-    tick = time.perf_counter()
-    tokens = 0
-    stream = llama.create_chat_completion(
-        messages=messages, stream=True, max_tokens=MAX_TOKENS, temperature=0.0, **sampling
-    )
-    for chunk in stream:
-        if chunk["choices"][0]["delta"].get("content"):
-            tokens += 1
-    return tokens, time.perf_counter() - tick
 
 
 def _backend_tokens_per_s(model: Any) -> tuple[int, float]:
@@ -51,14 +40,15 @@ def run(n_threads: int = 2) -> list[dict[str, Any]]:
     assert model.client is llama  # type: ignore[attr-defined]  # same weights, same context
     # The backend's sampling settings, so both sides generate the same tokens.
     sampling = {k: getattr(model, k) for k in ("top_p", "top_k", "repeat_penalty")}
-    _raw_tokens_per_s(llama, sampling)  # warm-up: first-call allocations and page faults
+    sampling |= {"max_tokens": MAX_TOKENS, "temperature": 0.0}
+    stream_rate(llama, PROMPT, sampling)  # warm-up: first-call allocations and page faults
     _backend_tokens_per_s(model)
 
     raw_best = backend_best = 0.0
     raw_tokens = backend_tokens = 0
     for _ in range(ROUNDS):
-        raw_tokens, seconds = _raw_tokens_per_s(llama, sampling)
-        raw_best = max(raw_best, raw_tokens / seconds)
+        streamed = stream_rate(llama, PROMPT, sampling)
+        raw_tokens, raw_best = streamed.tokens, max(raw_best, streamed.per_s)
         backend_tokens, seconds = _backend_tokens_per_s(model)
         backend_best = max(backend_best, backend_tokens / seconds)
 

@@ -7,10 +7,8 @@ produce the same tokens and the ratio compares only the wrapper's overhead.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -61,16 +59,6 @@ def _median_ms(fn: Callable[[], Any], repeats: int = 20) -> float:
     return statistics.median(times)
 
 
-def _hub_server_module() -> Any:
-    """The recorded-Hub server the tests use (tests/conftest_hub.py)."""
-    path = Path(__file__).resolve().parent.parent / "tests" / "conftest_hub.py"
-    spec = importlib.util.spec_from_file_location("conftest_hub_bench", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def _hub_rows(home: Path) -> list[dict[str, Any]]:
     import huggingface_hub.constants
 
@@ -92,8 +80,9 @@ def _hub_rows(home: Path) -> list[dict[str, Any]]:
         }
     )
 
-    server_module = _hub_server_module()
-    state, server = server_module.start_hub_server()
+    from bench.recorded_hub import start_hub_server, stop_hub_server
+
+    state, server = start_hub_server()
     offline_constant = huggingface_hub.constants.HF_HUB_OFFLINE
     huggingface_hub.constants.HF_HUB_OFFLINE = False
     try:
@@ -102,7 +91,7 @@ def _hub_rows(home: Path) -> list[dict[str, Any]]:
             assert hub_lookup(ctx, model_id="gpt2").data["source"] == "live"
     finally:
         huggingface_hub.constants.HF_HUB_OFFLINE = offline_constant
-        server_module.stop_hub_server(state, server)
+        stop_hub_server(state, server)
     rows.append(
         {
             "name": "hub_lookup_local_server",
@@ -116,46 +105,18 @@ def _hub_rows(home: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def _raw_llama_tokens_per_s(llm: Any, prompt: str = PROMPT) -> tuple[float, int]:
-    """Raw llama-cpp-python with generate_text's settings: its message (the request plus the form's
-    instruction), greedy, its repeat penalty (the window is the Llama's ``last_n_tokens_size``)."""
-    from tools.generation import MAX_NEW_TOKENS as CEILING
-    from tools.generation import REPEAT_PENALTY
-    from tools.writing import plan_writing
-
-    start = time.perf_counter()
-    tokens = 0
-    for chunk in llm.create_chat_completion(
-        messages=[{"role": "user", "content": plan_writing(prompt, MAX_NEW_TOKENS, CEILING).message}],
-        max_tokens=MAX_NEW_TOKENS,
-        temperature=0.0,
-        repeat_penalty=REPEAT_PENALTY,
-        stream=True,
-    ):
-        if chunk["choices"][0]["delta"].get("content"):
-            tokens += 1
-    return tokens / (time.perf_counter() - start), tokens
-
-
 def _generation_rows() -> list[dict[str, Any]]:
-    from llama_cpp import Llama
+    from bench.raw_llama import raw_llama, stream_rate, writing_message, writing_settings
+    from tools.generation import LLAMA_THREADS, generate_text
 
-    from knowledge.embedded_models import smollm2_gguf_path
-    from tools.generation import LLAMA_N_CTX, LLAMA_THREADS, REPEAT_LAST_N, generate_text
-
-    path = str(smollm2_gguf_path())
-    raw = Llama(
-        model_path=path,
-        n_ctx=LLAMA_N_CTX,
-        n_threads=LLAMA_THREADS,
-        last_n_tokens_size=REPEAT_LAST_N,
-        verbose=False,
-    )
+    raw = raw_llama()
+    settings = writing_settings(MAX_NEW_TOKENS)
     generate_text("Say hello.", max_new_tokens=8, temperature=0.0)  # load our cached instance
-    _raw_llama_tokens_per_s(raw, "Say hello.")
+    stream_rate(raw, "Say hello.", settings)
     ours, theirs, counts = [], [], set()
     for prompt in PROMPTS:
-        rate, tokens = _raw_llama_tokens_per_s(raw, prompt)
+        streamed = stream_rate(raw, writing_message(prompt, MAX_NEW_TOKENS), settings)
+        rate, tokens = streamed.per_s, streamed.tokens
         theirs.append(rate)
         result = generate_text(prompt, max_new_tokens=MAX_NEW_TOKENS, temperature=0.0)
         ours.append(result.tokens_per_second)

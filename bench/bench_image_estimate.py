@@ -15,11 +15,9 @@ the tool measures from its own step callback against that line's slope.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -115,17 +113,13 @@ def _tiny_shape(steps: tuple[int, ...]) -> dict[str, float]:
 
 
 def _tiny_runs(steps: tuple[int, ...]) -> tuple[list[float], list[float]]:
+    from bench.recorded_hub import build_tiny_stable_diffusion
     from tools import image_cost
     from tools.base import ToolContext
     from tools.image import generate_image
 
-    path = Path(__file__).resolve().parent.parent / "tests" / "conftest_hub.py"
-    spec = importlib.util.spec_from_file_location("conftest_hub_image_bench", path)
-    hub = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = hub
-    spec.loader.exec_module(hub)
     with tempfile.TemporaryDirectory() as tmp:
-        folder = hub.build_tiny_stable_diffusion(Path(tmp) / "tiny-sd")
+        folder = build_tiny_stable_diffusion(Path(tmp) / "tiny-sd")
         ctx = ToolContext(home=Path(tmp) / "home", model_cache=Path(tmp) / "cache")
         generate_image(ctx, "warm up", model=str(folder), steps=2, seed=0)
         totals, callback = [], []

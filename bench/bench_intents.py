@@ -1,8 +1,8 @@
 """Issue 15 targets: understanding what the user means.
 
-- intent accuracy >= 0.97 on the held-out conversation set (tests/data/conversations.yaml);
-- out-of-scope concepts named as absent >= 0.9 (that set's absent concepts plus tests/data/absent_concepts.yaml);
-- in-scope questions refused < 0.03 on tests/data/qa.yaml;
+- intent accuracy >= 0.97 on the held-out conversation set (bench/data/conversations.yaml);
+- out-of-scope concepts named as absent >= 0.9 (that set's absent concepts plus bench/data/absent_concepts.yaml);
+- in-scope questions refused < 0.03 on bench/data/qa.yaml;
 - questions that span sections cite a passage of each section;
 - tool choice on the routing set stays >= 0.95 (``bench_agent_loop``);
 - intent decision p95 <= 15 ms.
@@ -22,9 +22,8 @@ from typing import Any
 
 import yaml
 
+from bench import DATA
 from bench.figures import share_row
-
-DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 
 
 def _load(name: str) -> Any:

@@ -1,7 +1,7 @@
 """Issue 20 bar: ``attentive models pull`` of the tiny test model shows progress, verifies the
 files, and resumes after an interrupt.
 
-A recorded Hub server on 127.0.0.1 (tests/conftest_hub.py) serves a small GPT-2 whose weights
+A recorded Hub server on 127.0.0.1 (bench/recorded_hub.py) serves a small GPT-2 whose weights
 (about 19 MB) are larger than huggingface_hub's 10 MB download chunk. The first pull runs as a
 user runs it (a child process) and is stopped with Ctrl-C (SIGINT) once the server has sent one
 and a half chunks and the first chunk is on disk; the second pull must ask for the rest with a
@@ -61,9 +61,8 @@ def _interrupt(state: Any, cut: Any, env: dict[str, str], partial: Path) -> tupl
 
 
 def run() -> list[dict[str, Any]]:
-    from bench.bench_hub_generation import _hub_server_module
+    from bench import recorded_hub as hub
 
-    hub = _hub_server_module()
     state, server = hub.start_hub_server()
     try:
         with tempfile.TemporaryDirectory() as tmp:

@@ -25,9 +25,10 @@ from __future__ import annotations
 
 import statistics
 import sys
-import time
 from pathlib import Path
 from typing import Any
+
+from bench.raw_llama import raw_llama, stream_rate
 
 PROMPTS_FILE = Path(__file__).with_name("writing_prompts.txt")
 SEED = 1
@@ -57,22 +58,6 @@ def load_prompts(path: Path = PROMPTS_FILE) -> list[str]:
     return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
 
 
-def _llama() -> Any:
-    """A Llama of its own on the bundled GGUF, built as generate_text builds its one."""
-    from llama_cpp import Llama
-
-    from knowledge.embedded_models import smollm2_gguf_path
-    from tools.generation import LLAMA_N_CTX, LLAMA_THREADS, REPEAT_LAST_N
-
-    return Llama(
-        model_path=str(smollm2_gguf_path()),
-        n_ctx=LLAMA_N_CTX,
-        n_threads=LLAMA_THREADS,
-        last_n_tokens_size=REPEAT_LAST_N,
-        verbose=False,
-    )
-
-
 def _uncontrolled(llm: Any, prompt: str, seed: int, **penalties: float) -> tuple[str, str]:
     """Raw llama-cpp-python on the bare prompt, as generate_text answered before issue 20: (text, finish)."""
     out = llm.create_chat_completion(
@@ -91,7 +76,7 @@ def _quality_rows(prompts: list[str]) -> list[dict[str, Any]]:
     from tools.generation import generate_text
     from tools.writing import count_units, distinct_share, find_length, meets
 
-    llm = _llama()
+    llm = raw_llama()
     rows: list[dict[str, Any]] = []
     shares, before, capped, capped_before, kept, asked = [], [], 0, 0, 0, 0
     print(
@@ -161,25 +146,14 @@ def _quality_rows(prompts: list[str]) -> list[dict[str, Any]]:
     return summary + rows
 
 
-def _raw_tokens_per_s(llm: Any, message: str, settings: dict[str, Any]) -> tuple[float, int]:
-    started = time.perf_counter()
-    tokens = 0
-    for chunk in llm.create_chat_completion(
-        messages=[{"role": "user", "content": message}], stream=True, **settings
-    ):
-        if chunk["choices"][0]["delta"].get("content"):
-            tokens += 1
-    return tokens / (time.perf_counter() - started), tokens
-
-
 def _speed_rows() -> list[dict[str, Any]]:
     from tools.generation import LLAMA_THREADS, MAX_NEW_TOKENS, REPEAT_LAST_N, REPEAT_PENALTY, generate_text
     from tools.writing import plan_writing
 
-    raw = _llama()
+    raw = raw_llama()
     temperature, top_p = TEMPERATURE, TOP_P
     generate_text("Say hello.", max_new_tokens=8)  # load our cached instance
-    _raw_tokens_per_s(raw, "Say hello.", {"max_tokens": 8})
+    stream_rate(raw, "Say hello.", {"max_tokens": 8})
     ours, theirs, counts = [], [], set()
     rounds = [(r, i, p) for r in range(SPEED_ROUNDS) for i, p in enumerate(SPEED_PROMPTS)]
     for round_, index, prompt in rounds:
@@ -195,8 +169,9 @@ def _speed_rows() -> list[dict[str, Any]]:
         result, tokens = None, 0
         for side in ("raw", "ours") if round_ % 2 == 0 else ("ours", "raw"):  # who goes first alternates
             if side == "raw":
-                rate, tokens = _raw_tokens_per_s(raw, message, settings)
-                theirs.append(rate)
+                streamed = stream_rate(raw, message, settings)
+                tokens = streamed.tokens
+                theirs.append(streamed.per_s)
             else:
                 result = generate_text(
                     prompt, max_new_tokens=SPEED_TOKENS, temperature=temperature, top_p=top_p, seed=seed
@@ -247,7 +222,7 @@ def sweep(seeds: tuple[int, ...] = (1, 2)) -> list[str]:
     """The repeat-penalty measurement, as Markdown table lines: raw llama-cpp-python, each SWEEP setting."""
     from tools.writing import distinct_share
 
-    llm, prompts = _llama(), load_prompts()
+    llm, prompts = raw_llama(), load_prompts()
     lines = [
         "| setting | median 4-gram share | worst | outputs under 0.9 | ran to the cap |",
         "|---|---|---|---|---|",

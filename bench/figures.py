@@ -21,8 +21,10 @@ from typing import Any
 
 import yaml
 
+from bench import DATA
+
 REPO = Path(__file__).resolve().parents[1]
-QA_FILE = REPO / "tests" / "data" / "qa.yaml"
+QA_FILE = DATA / "qa.yaml"
 DIALOGUES = REPO / "dialogues"
 
 

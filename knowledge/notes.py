@@ -11,7 +11,7 @@ Two checks shape an answer before the composer quotes anything:
   nearest passage: "What is a recurrent neural network?" reaches the neurons
   passage at cosine 0.49 and covers 2 of its 3 terms, so similarity alone
   passes it (before this check, 23 of the 44 questions in
-  tests/data/absent_concepts.yaml were answered, with citations, from a
+  bench/data/absent_concepts.yaml were answered, with citations, from a
   nearby passage; now 43 name the concept and none cites). Nearby sections
   are named as related, never cited.
 * Several parts. "How do neurons relate to training?" retrieves each part on
@@ -49,7 +49,7 @@ from knowledge.types import SHARED, Chunk, DocumentError, IndexReport, ScoredChu
 
 log = logging.getLogger(__name__)
 
-# Calibrated on tests/data/qa.yaml (in-scope top cosine >= 0.14, out-of-scope <= 0.15, with term coverage
+# Calibrated on bench/data/qa.yaml (in-scope top cosine >= 0.14, out-of-scope <= 0.15, with term coverage
 # separating the overlap): a question is covered when its best passage is close in meaning and shares its
 # words, or shares every content word (rare names such as "The Pile" that MiniLM does not know).
 IN_SCOPE_DENSE = 0.45
@@ -57,7 +57,7 @@ IN_SCOPE_DENSE_WITH_TERMS = 0.25
 IN_SCOPE_TERMS = 0.5
 ALL_TERMS_MIN_DENSE = 0.10
 # Sections shown as related to an absent concept: RNN -> neurons passage at 0.49, BERT -> 0.33,
-# out-of-scope questions (capital of France...) at most 0.15 on tests/data/qa.yaml.
+# out-of-scope questions (capital of France...) at most 0.15 on bench/data/qa.yaml.
 RELATED_DENSE = 0.35
 RELATED_SECTIONS = 2
 FOLLOW_UP = re.compile(

@@ -19,6 +19,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bench import DATA
 from tools.arguments import (
     DEFAULT_ATTENTION_SENTENCE,
     FOCUS_EXAMPLE_SENTENCE,
@@ -42,7 +43,7 @@ from tools.registry import discover
 
 Extractor = Callable[[str], dict[str, Any]]
 ROOT = Path(__file__).resolve().parent.parent
-ROUTING = yaml.safe_load((ROOT / "tests" / "data" / "routing.yaml").read_text(encoding="utf-8"))
+ROUTING = yaml.safe_load((DATA / "routing.yaml").read_text(encoding="utf-8"))
 EXTRACTORS: dict[str, Extractor] = {d.name: d.extract for d in discover()}
 ANIMAL = "The animal didn't cross the street because it was too tired"
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -29,6 +28,7 @@ from agent.backends import (
     load_chat_model,
     parse_spec,
 )
+from bench.bench_load import free_port
 from knowledge.embedded_models import smollm2_gguf_path
 
 QUESTION = "In two sentences, what does attention do in a transformer?"
@@ -220,16 +220,10 @@ def test_hf_stream_yields_text_chunks(tiny_gpt2: Path) -> None:
 # ---------------------------------------------------------------- OpenAI-compatible server
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``python -m llama_cpp.server`` serving the bundled GGUF; yields its /v1 URL."""
-    port = _free_port()
+    port = free_port()
     log_path = tmp_path_factory.mktemp("llama-server") / "server.log"
     cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(smollm2_gguf_path())]
     cmd += ["--host", "127.0.0.1", "--port", str(port), "--n_threads", str(THREADS), "--n_ctx", "2048"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest_hub import build_tiny_gpt2, put_in_cache
 
+from bench.recorded_hub import build_tiny_gpt2, put_in_cache
 from tools.base import ToolContext, ToolInputError, ToolUnavailable
 from tools.generation import TOOL, GenerateTextArgs, generate_text, generate_text_tool
 

@@ -6,8 +6,8 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest_hub import build_tiny_gpt2
 
+from bench.recorded_hub import build_tiny_gpt2
 from tools.base import ToolContext, ToolInputError
 from tools.generation import TOOL, generate_text
 from tools.writing import (

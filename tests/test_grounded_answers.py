@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 import yaml
 
 from agent import Agent
+from bench import DATA
 from knowledge.answer import AnswerStyle, answer_sentences, support
 from knowledge.embeddings import embed
 from knowledge.loader import plain_text
 
-QA = yaml.safe_load((Path(__file__).parent / "data" / "qa.yaml").read_text(encoding="utf-8"))
+QA = yaml.safe_load((DATA / "qa.yaml").read_text(encoding="utf-8"))
 # A refusal says the notes do not cover the question, or names the concept they do not mention.
 REFUSED = re.compile(r"notes do not (?:cover|mention)")
 

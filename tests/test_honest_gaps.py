@@ -1,8 +1,8 @@
 """Honest gaps: a concept the notes never mention is named as absent, never answered with a nearby passage.
 
-tests/data/absent_concepts.yaml holds near-topic concepts the bundled notes lack
+bench/data/absent_concepts.yaml holds near-topic concepts the bundled notes lack
 (RNNs, BERT, dropout...) and in-scope questions that hinge on a short name the
-notes do cover (Bark, LAION-5B...); tests/data/qa.yaml's in-scope questions must
+notes do cover (Bark, LAION-5B...); bench/data/qa.yaml's in-scope questions must
 still be answered.
 """
 
@@ -16,13 +16,13 @@ import pytest
 import yaml
 
 from agent import Agent
+from bench import DATA
 from knowledge.answer import AnswerStyle
 from knowledge.notes import NotesKnowledge
 from knowledge.text import Vocabulary, shape_of
 from tools.base import ToolResult
 from tools.notes_search import NOT_COVERED, answer_from_notes
 
-DATA = Path(__file__).parent / "data"
 GAPS = yaml.safe_load((DATA / "absent_concepts.yaml").read_text(encoding="utf-8"))
 QA = yaml.safe_load((DATA / "qa.yaml").read_text(encoding="utf-8"))
 STYLE = AnswerStyle.named("detailed")

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest_hub import HubServer, hub_server_fixture, put_in_cache
 
+from bench.recorded_hub import HubServer, hub_server_fixture, put_in_cache
 from tools import hub_env
 from tools.base import ToolContext, ToolInputError, ToolUnavailable
 from tools.hub import TOOL, HubLookupArgs, NoSuchModel, hub_lookup

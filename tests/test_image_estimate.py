@@ -11,11 +11,11 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from conftest_hub import build_tiny_stable_diffusion
 
 from agent.events import ToolNotice
 from agent.toolset import _turn_context
 from agent.turn import TurnRecord
+from bench.recorded_hub import build_tiny_stable_diffusion
 from tools import image_cost
 from tools.base import ToolContext, ToolInputError
 from tools.image import TOOL, generate_image

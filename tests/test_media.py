@@ -8,8 +8,8 @@ import wave
 from pathlib import Path
 
 import pytest
-from conftest_hub import build_tiny_stable_diffusion, build_tiny_vits, put_in_cache
 
+from bench.recorded_hub import build_tiny_stable_diffusion, build_tiny_vits, put_in_cache
 from tools import image, speech
 from tools.base import ToolContext, ToolInputError, ToolUnavailable
 from tools.image import GenerateImageArgs, generate_image

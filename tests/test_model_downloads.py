@@ -11,10 +11,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest_hub import HubServer, build_tiny_gpt2, hub_server_fixture, serve_model
 
 from agent.types import StreamEvent
 from agent.ui.render import TurnView
+from bench.recorded_hub import HubServer, build_tiny_gpt2, hub_server_fixture, serve_model
 
 TINY = "attentive-test/tiny-gpt2"
 ASK = f"Use {TINY} to write a sentence about attention, at most 20 tokens"

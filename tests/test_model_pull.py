@@ -20,7 +20,8 @@ from hashlib import sha256
 from pathlib import Path
 
 import pytest
-from conftest_hub import Cut, HubServer, build_tiny_gpt2, hub_server_fixture, serve_model
+
+from bench.recorded_hub import Cut, HubServer, build_tiny_gpt2, hub_server_fixture, serve_model
 
 TINY = "attentive-test/tiny-gpt2"
 WIDE = "attentive-test/wide-gpt2"  # a 19 MB weights file: larger than huggingface_hub's 10 MB chunk

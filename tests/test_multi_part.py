@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import statistics
 import time
-from pathlib import Path
 
 import pytest
 import yaml
 
 from agent import Agent
+from bench import DATA
 from knowledge.answer import AnswerStyle, answer_sentences
 from knowledge.loader import plain_text
 from knowledge.notes import NotesKnowledge
 from knowledge.text import shape_of
 
-QA = yaml.safe_load((Path(__file__).parent / "data" / "qa.yaml").read_text(encoding="utf-8"))
+QA = yaml.safe_load((DATA / "qa.yaml").read_text(encoding="utf-8"))
 DETAILED = AnswerStyle.named("detailed")
 
 # question -> a substring of the section each part lives in

@@ -10,11 +10,11 @@ import yaml
 
 from agent.conversational import CONVERSATIONAL
 from agent.router import CLARIFY, IntentRouter
+from bench import DATA
 from knowledge.embeddings import embed
 from tools.arguments import arguments_match
 from tools.registry import discover
 
-DATA = Path(__file__).parent / "data"
 ROUTING = yaml.safe_load((DATA / "routing.yaml").read_text(encoding="utf-8"))
 CONVERSATIONS = yaml.safe_load((DATA / "conversations.yaml").read_text(encoding="utf-8"))
 DECLARATIONS = discover()

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest_hub import build_tiny_vits, put_in_cache
 
+from bench.recorded_hub import build_tiny_vits, put_in_cache
 from tools import speech
 from tools.base import ToolContext, ToolInputError, ToolUnavailable
 from tools.media import locate

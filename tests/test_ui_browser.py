@@ -8,7 +8,6 @@ under test-output/ for a person to look at.
 from __future__ import annotations
 
 import re
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -16,12 +15,9 @@ from types import SimpleNamespace
 import httpx
 import pytest
 from clarifying import clarifying
+from page_support import ANSWER_TIMEOUT_MS, ask, running_page, shot
 
 pytestmark = pytest.mark.slow
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-ANSWER_TIMEOUT_MS = 120_000  # CPU-only models on a shared machine: generous, never a timing assertion
 
 # Records the length of the last answer bubble at every DOM change, to prove it grew while streaming.
 WATCH_STREAM = """
@@ -46,34 +42,11 @@ LAST_ANSWER = """
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(shared_agent: object) -> Iterator[SimpleNamespace]:
     """The suite's warm Agent (its own tmp data home); each browser is a new user, so nothing crosses."""
-    from agent.ui.app import launch
-
-    port = _free_port()
-    demo = launch(host="127.0.0.1", port=port, agent=shared_agent, block=False)
-    try:
-        yield SimpleNamespace(url=f"http://127.0.0.1:{port}", home=shared_agent.home, agent=shared_agent)
-    finally:
-        demo.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    assert Path(CHROMIUM).exists(), "install Debian's chromium first: apt-get install -y chromium (as root)"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    with running_page(shared_agent) as page:
+        yield page
 
 
 def _open(browser: object, server: SimpleNamespace) -> object:
@@ -94,29 +67,11 @@ def page(browser: object, server: SimpleNamespace) -> Iterator[object]:
     page.context.close()
 
 
-def _ask(page: object, question: str) -> None:
-    """Send a question and wait until its answer is complete (the status line says so)."""
-    from playwright.sync_api import expect
-
-    answers = page.locator("#chat .bot-row").count()
-    box = page.locator("#message textarea")
-    box.fill(question)
-    box.press("Enter")
-    expect(page.locator("#chat .bot-row")).to_have_count(answers + 1, timeout=30_000)
-    status = page.locator("#answer-status")
-    expect(status).to_contain_text(re.compile("Answered|Failed"), timeout=ANSWER_TIMEOUT_MS)
-    expect(status).to_contain_text("Answered", timeout=1)
-
-
-def _shot(page: object, test_output: Path, name: str) -> None:
-    page.screenshot(path=str(test_output / f"ui-{name}.png"), full_page=True)
-
-
 def test_question_gets_a_streamed_answer_with_a_citation(page: object, test_output: Path) -> None:
     from playwright.sync_api import expect
 
     page.evaluate(WATCH_STREAM)
-    _ask(page, "What is positional encoding?")
+    ask(page, "What is positional encoding?")
     last = page.locator("#chat .bot-row").last
     expect(last).to_contain_text("Sources")
     expect(last.locator("li").filter(has_text=re.compile("Positional Encoding", re.I)).first).to_be_visible()
@@ -125,7 +80,7 @@ def test_question_gets_a_streamed_answer_with_a_citation(page: object, test_outp
     lengths = page.evaluate("window.__lengths")
     growing = sorted({n for n in lengths if n > 0})
     assert len(growing) >= 3, f"the answer arrived in one piece, not streamed: {lengths}"
-    _shot(page, test_output, "streamed-answer")
+    shot(page, test_output, "streamed-answer")
 
 
 def test_attention_demo_shows_its_heatmap_inline(
@@ -133,7 +88,7 @@ def test_attention_demo_shows_its_heatmap_inline(
 ) -> None:
     from playwright.sync_api import expect
 
-    _ask(page, "show me attention in 'The cat sat on the mat'")
+    ask(page, "show me attention in 'The cat sat on the mat'")
     last = page.locator("#chat .bot-row").last
     expect(last).to_contain_text("attention_demo")
     image = last.locator("img").first
@@ -141,7 +96,7 @@ def test_attention_demo_shows_its_heatmap_inline(
     page.wait_for_function("img => img.complete && img.naturalWidth > 100", arg=image.element_handle())
     response = page.request.get(image.get_attribute("src"))
     assert response.status == 200 and response.headers["content-type"] == "image/png"
-    _shot(page, test_output, "attention-demo")
+    shot(page, test_output, "attention-demo")
 
     page.reload()  # the figure and the sources come back with the conversation
     expect(page.locator("#answer-status")).to_contain_text("conversation restored (1 answer)", timeout=60_000)
@@ -168,13 +123,13 @@ def test_dislike_with_a_comment_makes_the_next_answer_shorter_and_survives_reloa
     from playwright.sync_api import expect
 
     question = "What is self-attention?"
-    _ask(page, question)
+    ask(page, question)
     first = page.evaluate(LAST_ANSWER)
     page.locator("#feedback-comment textarea").fill("too long")
     page.locator("#chat .message-buttons-left").last.get_by_role("button", name="Dislike", exact=True).click()
     expect(page.locator("#feedback-status")).to_contain_text("Feedback recorded (👎), with your comment")
     expect(page.locator("#feedback-comment textarea")).to_have_value("")
-    _ask(page, question)
+    ask(page, question)
     second = page.evaluate(LAST_ANSWER)
     assert 0 < len(second) < len(first), (first, second)
     thumbs = page.locator("#chat .message-buttons-left")  # the new turn streams in as plain messages,
@@ -184,7 +139,7 @@ def test_dislike_with_a_comment_makes_the_next_answer_shorter_and_survives_reloa
     page.locator("#feedback-comment textarea").fill("better, thanks")
     page.locator("#feedback-send").click()
     expect(page.locator("#feedback-status")).to_contain_text("Feedback recorded (👍), with your comment")
-    _shot(page, test_output, "after-dislike")
+    shot(page, test_output, "after-dislike")
 
     page.reload()
     expect(page.locator("#answer-status")).to_contain_text(
@@ -198,7 +153,7 @@ def test_dislike_with_a_comment_makes_the_next_answer_shorter_and_survives_reloa
     thumbs = page.locator("#chat .message-buttons-left")
     expect(thumbs.first.get_by_role("button", name="Disliked", exact=True)).to_be_visible()
     expect(thumbs.last.get_by_role("button", name="Liked", exact=True)).to_be_visible()
-    _shot(page, test_output, "after-reload")
+    shot(page, test_output, "after-reload")
 
 
 def test_reasons_are_offered_under_the_flag_and_one_click_records_it(
@@ -208,12 +163,12 @@ def test_reasons_are_offered_under_the_flag_and_one_click_records_it(
 
     from agent.ui.reasons import REASONS
 
-    _ask(page, "What is a neuron?")
+    ask(page, "What is a neuron?")
     flag = page.locator("#chat .message-buttons-left").last.locator(".extra-feedback")
     flag.hover()  # the reasons open under the flag, beside the thumbs
     options = flag.locator(".extra-feedback-option")
     expect(options).to_have_text([reason.label for reason in REASONS])
-    _shot(page, test_output, "feedback-reasons")
+    shot(page, test_output, "feedback-reasons")
     options.filter(has_text="Too long").click()
     expect(page.locator("#feedback-status")).to_contain_text("Feedback recorded (👎 Too long)")
     last = server.agent.feedback_service.store.events()[-1]  # stored before the status line says so
@@ -223,7 +178,7 @@ def test_reasons_are_offered_under_the_flag_and_one_click_records_it(
 def test_uploaded_document_is_indexed_and_cited(
     page: object, server: SimpleNamespace, tmp_path: Path, test_output: Path
 ) -> None:
-    _upload_and_ask(page, tmp_path, test_output)
+    _upload_andask(page, tmp_path, test_output)
     # The uploads are this browser's user's alone: the shared library (what a new user sees) has neither.
     assert not {"kestrel-attention.md", "lectures.pdf"} & set(server.agent.knowledge.sources())
     # Gradio's cached copies (refused ones included) are gone; the kept copies are in the user's own folder.
@@ -233,7 +188,7 @@ def test_uploaded_document_is_indexed_and_cited(
     assert {"kestrel-attention.md", "lectures.pdf"} <= kept and "slides.pptx" not in kept
 
 
-def _upload_and_ask(page: object, tmp_path: Path, test_output: Path) -> None:
+def _upload_andask(page: object, tmp_path: Path, test_output: Path) -> None:
     from playwright.sync_api import expect
 
     from bench.documents import invented_term, lecture_pdf
@@ -255,20 +210,20 @@ def _upload_and_ask(page: object, tmp_path: Path, test_output: Path) -> None:
     expect(page.locator("#upload-status")).to_contain_text(
         "Indexed kestrel-attention.md", timeout=ANSWER_TIMEOUT_MS
     )
-    _ask(page, "What is Kestrel attention?")
+    ask(page, "What is Kestrel attention?")
     last = page.locator("#chat .bot-row").last
     expect(last.locator("li").filter(has_text="kestrel-attention.md").first).to_be_visible()
     expect(last).to_contain_text("prime-numbered positions")
-    _shot(page, test_output, "upload-answer")
+    shot(page, test_output, "upload-answer")
 
     pdf = tmp_path / "lectures.pdf"
     pdf.write_bytes(lecture_pdf(3))
     upload.set_input_files(str(pdf))
     expect(page.locator("#upload-status")).to_contain_text("Indexed lectures.pdf", timeout=ANSWER_TIMEOUT_MS)
-    _ask(page, f"What is the {invented_term(2)} schedule?")
+    ask(page, f"What is the {invented_term(2)} schedule?")
     last = page.locator("#chat .bot-row").last
     expect(last.locator("li").filter(has_text="lectures.pdf, p. 2").first).to_be_visible()
-    _shot(page, test_output, "upload-pdf-answer")
+    shot(page, test_output, "upload-pdf-answer")
 
 
 def test_two_browsers_keep_separate_conversations(
@@ -279,19 +234,19 @@ def test_two_browsers_keep_separate_conversations(
     alice = _open(browser, server)
     bob = _open(browser, server)
     try:
-        _ask(alice, "What is a neuron?")
+        ask(alice, "What is a neuron?")
         bob.reload()
         expect(bob.locator("#answer-status")).to_contain_text("Ready.", timeout=60_000)
         expect(bob.locator("#chat .user-row")).to_have_count(0)
-        _ask(bob, "What is backpropagation?")
+        ask(bob, "What is backpropagation?")
         alice.reload()
         expect(alice.locator("#answer-status")).to_contain_text(
             "conversation restored (1 answer)", timeout=60_000
         )
         expect(alice.locator("#chat .user-row")).to_have_text(["What is a neuron?"])
         expect(bob.locator("#chat .user-row")).to_have_text(["What is backpropagation?"])
-        _shot(alice, test_output, "two-users-alice")
-        _shot(bob, test_output, "two-users-bob")
+        shot(alice, test_output, "two-users-alice")
+        shot(bob, test_output, "two-users-bob")
     finally:
         alice.context.close()
         bob.context.close()
@@ -300,7 +255,7 @@ def test_two_browsers_keep_separate_conversations(
 def test_new_conversation_starts_empty_and_keeps_the_user(page: object) -> None:
     from playwright.sync_api import expect
 
-    _ask(page, "What is a transformer?")
+    ask(page, "What is a transformer?")
     page.locator("#new-conversation").click()
     expect(page.locator("#answer-status")).to_contain_text("New conversation")
     expect(page.locator("#chat .user-row")).to_have_count(0)
@@ -316,13 +271,13 @@ def test_a_clarifying_question_offers_buttons_and_a_click_answers_it(
 
     message, choices = clarifying(server.agent)
     expect(page.locator("#choice-0")).to_be_hidden()
-    _ask(page, message)
+    ask(page, message)
     buttons = [page.locator(f"#choice-{i}") for i in range(3)]
     for button, choice in zip(buttons, choices, strict=False):
         expect(button).to_be_visible()
         expect(button).to_have_text(choice.label)
     expect(buttons[2]).to_be_hidden()
-    _shot(page, test_output, "clarifying-choices")
+    shot(page, test_output, "clarifying-choices")
 
     answers = page.locator("#chat .bot-row").count()
     buttons[0].click()
@@ -335,7 +290,7 @@ def test_a_clarifying_question_offers_buttons_and_a_click_answers_it(
         expect(page.locator("#chat .bot-row").last).to_contain_text(choices[0].intent)  # its tool step
     for button in buttons:
         expect(button).to_be_hidden()
-    _shot(page, test_output, "clarifying-picked")
+    shot(page, test_output, "clarifying-picked")
 
 
 def test_the_examples_show_each_tools_showcase(page: object, server: SimpleNamespace) -> None:

@@ -3,32 +3,20 @@
 from __future__ import annotations
 
 import re
-import socket
 from collections.abc import Iterator
 
 import pytest
+from page_support import running_page
 
 from tools.registry import discover
 
 pytestmark = pytest.mark.slow
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def mcp_url(shared_agent: object) -> Iterator[str]:
-    from agent.ui.app import launch
-
-    port = _free_port()
-    demo = launch(host="127.0.0.1", port=port, agent=shared_agent, mcp=True, block=False)
-    try:
-        yield f"http://127.0.0.1:{port}/gradio_api/mcp/"
-    finally:
-        demo.close()
+    with running_page(shared_agent, mcp=True) as page:
+        yield f"{page.url}/gradio_api/mcp/"
 
 
 async def _session_call(url: str, action: str, *args: object, cookies: object = None) -> object:
@@ -93,14 +81,8 @@ async def test_mcp_results_name_files_inside_the_artifacts_folder(mcp_url: str, 
 async def test_with_a_login_the_mcp_tool_list_needs_it(shared_agent: object) -> None:
     import httpx
 
-    from agent.ui.app import launch
-
-    port = _free_port()
-    demo = launch(
-        host="127.0.0.1", port=port, agent=shared_agent, mcp=True, block=False, auth=("alice", "secret")
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
+    with running_page(shared_agent, mcp=True, auth=("alice", "secret")) as page:
+        base = page.url
         async with httpx.AsyncClient() as http:
             for path in ("/gradio_api/mcp/", "/gradio_api/mcp/schema", "/gradio_api/mcp/sse"):
                 assert (await http.get(base + path)).status_code == 401, path
@@ -123,5 +105,3 @@ async def test_with_a_login_the_mcp_tool_list_needs_it(shared_agent: object) -> 
         )
         text = "\n".join(part.text for part in called.content if getattr(part, "text", None))
         assert not called.isError and "Sources:" in text, text
-    finally:
-        demo.close()

@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 import pytest
-from test_ui_browser import ANSWER_TIMEOUT_MS, CHROMIUM, CHROMIUM_ARGS, _ask, _free_port, _shot
+from page_support import ANSWER_TIMEOUT_MS, ask, running_page, shot
 
 pytestmark = pytest.mark.slow
 
@@ -40,38 +40,15 @@ def _kestrel(folder: Path, tag: str) -> Path:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    assert Path(CHROMIUM).exists(), "install Debian's chromium first: apt-get install -y chromium (as root)"
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture(scope="module")
 def anonymous(shared_agent: Any) -> Iterator[SimpleNamespace]:
-    from agent.ui.app import launch
-
-    port = _free_port()
-    demo = launch(host="127.0.0.1", port=port, agent=shared_agent, block=False)
-    try:
-        yield SimpleNamespace(url=f"http://127.0.0.1:{port}", agent=shared_agent, page=demo.attentive_page)
-    finally:
-        demo.close()
+    with running_page(shared_agent) as page:
+        yield page
 
 
 @pytest.fixture(scope="module")
 def with_logins(shared_agent: Any) -> Iterator[SimpleNamespace]:
-    from agent.ui.app import launch
-
-    port = _free_port()
-    demo = launch(host="127.0.0.1", port=port, agent=shared_agent, block=False, auth=LOGINS)
-    try:
-        yield SimpleNamespace(url=f"http://127.0.0.1:{port}", agent=shared_agent, page=demo.attentive_page)
-    finally:
-        demo.close()
+    with running_page(shared_agent, auth=LOGINS) as page:
+        yield page
 
 
 def _context(browser: Any) -> Any:
@@ -183,7 +160,7 @@ def test_alice_and_bob_each_see_only_their_own_history_corrections_uploads_and_s
         assert alice_id != bob_id
 
         _upload(alice, doc)
-        _ask(alice, "What is Kestrel attention?")
+        ask(alice, "What is Kestrel attention?")
         assert "prime-numbered" in _last_answer(alice)
         expect(
             alice.locator("#chat .bot-row").last.locator("li").filter(has_text=doc.name).first
@@ -196,16 +173,16 @@ def test_alice_and_bob_each_see_only_their_own_history_corrections_uploads_and_s
         alice.locator("#feedback-send").click()
         expect(alice.locator("#feedback-status")).to_contain_text("with your comment")
 
-        _ask(bob, "What is Kestrel attention?")
+        ask(bob, "What is Kestrel attention?")
         bob_answer = _last_answer(bob)
         assert "prime-numbered" not in bob_answer and doc.name not in bob_answer  # not Alice's upload
         assert "falcon" not in bob_answer  # nor her correction
         assert "brief" in _style(alice) and "detailed" in _style(bob)  # nor her style
 
-        _ask(alice, "What is Kestrel attention?")
+        ask(alice, "What is Kestrel attention?")
         assert "You corrected this earlier" in _last_answer(alice) and "falcon" in _last_answer(alice)
-        _shot(alice, test_output, "people-alice")
-        _shot(bob, test_output, "people-bob")
+        shot(alice, test_output, "people-alice")
+        shot(bob, test_output, "people-bob")
 
         _load(alice, anonymous.url, "conversation restored (2 answers)")
         _load(bob, anonymous.url, "conversation restored (1 answer)")
@@ -227,7 +204,7 @@ def test_forged_cookies_and_raw_calls_naming_another_user_get_nothing_of_theirs(
     page = context.new_page()
     try:
         _load(page, anonymous.url)
-        _ask(page, "What is a neuron?")
+        ask(page, "What is a neuron?")
         page.locator("#chat .message-buttons-left").last.get_by_role(
             "button", name="Like", exact=True
         ).click()
@@ -286,13 +263,13 @@ def test_with_logins_each_person_is_their_login_even_on_a_shared_browser(
     shared = _context(browser)  # one browser, two people in turn
     try:
         page = _login(shared, with_logins, *LOGINS[0])
-        _ask(page, "What is a neuron?")
+        ask(page, "What is a neuron?")
         shared.request.get(f"{with_logins.url}/logout")
         page = _login(shared, with_logins, *LOGINS[1])
         expect(page.locator("#answer-status")).to_have_text("Ready.")  # Alice's conversation is not Bob's
         expect(page.locator("#chat .user-row")).to_have_count(0)
-        _ask(page, "What is backpropagation?")
-        _shot(page, test_output, "people-login-bob")
+        ask(page, "What is backpropagation?")
+        shot(page, test_output, "people-login-bob")
         shared.request.get(f"{with_logins.url}/logout")
         page = _login(shared, with_logins, *LOGINS[0])
         expect(page.locator("#answer-status")).to_contain_text("conversation restored (1 answer)")

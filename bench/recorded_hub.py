@@ -1,7 +1,7 @@
-"""Shared helpers for the Hub and generation tests: a recorded Hub server, a fake HF cache, tiny models.
+"""A recorded Hub server on 127.0.0.1, a Hugging Face cache on disk, and tiny models built on the spot.
 
-Imported by test modules (``from conftest_hub import ...``); pytest does not load it
-as a conftest, so the lead's tests/conftest.py stays the only one.
+The Hub and generation tests and the benchmarks that need a Hub (``bench_hub_generation``,
+``bench_model_pull``, ``bench_image_estimate``) share it: no network at run time, real HTTP.
 """
 
 from __future__ import annotations
