@@ -259,11 +259,9 @@ class Agent:
     def _previous_questions(self, config: dict[str, Any]) -> list[str]:
         from langchain_core.messages import HumanMessage
 
-        from agent.messages import content_text
-
         state = self._graph.get_state(config)
         messages = (state.values or {}).get("messages", []) if state else []
-        return [content_text(m.content) for m in messages if isinstance(m, HumanMessage)][-3:]
+        return [m.text for m in messages if isinstance(m, HumanMessage)][-3:]
 
     def run_tool(self, name: str, args: dict[str, Any], user: str = "default") -> ToolResult:
         """Run one tool directly, outside a conversation (MCP clients, scripts); errors raise ValueError."""

@@ -31,7 +31,6 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import ConfigDict, Field, PrivateAttr
 
-from agent.messages import message_text
 from agent.router import IntentRouter
 from agent.types import Choice
 
@@ -221,7 +220,7 @@ class RouterChatModel(BaseChatModel):
             return AIMessage(content=self._answer_from(results))
         if not tools or last_human < 0 or tool_choice == "none":
             return None
-        text = message_text(messages[last_human])
+        text = messages[last_human].text
         names = [t["function"]["name"] for t in tools]
         schemas = {t["function"]["name"]: t["function"].get("parameters", {}) for t in tools}
         forced = _forced_tool(tool_choice, names)
@@ -252,7 +251,7 @@ class RouterChatModel(BaseChatModel):
     def _answer_from(results: list[ToolMessage]) -> str:
         parts = []
         for result in results:
-            body = message_text(result)
+            body = result.text
             if getattr(result, "status", "success") == "error":
                 parts.append(f"I could not run `{result.name}`: {body}")
             else:
@@ -261,7 +260,7 @@ class RouterChatModel(BaseChatModel):
 
     def _usage(self, messages: list[BaseMessage], said: str, calls: Sequence[Any] = ()) -> UsageMetadata:
         """Token counts for a turn; the prompt counts the messages' text, not a chat template's markup."""
-        prompt = sum(_count_tokens(self.text_model, message_text(m)) for m in messages)
+        prompt = sum(_count_tokens(self.text_model, m.text) for m in messages)
         written = said + "".join(c["name"] + json.dumps(c["args"], ensure_ascii=False) for c in calls)
         output = _count_tokens(self.text_model, written)
         return UsageMetadata(input_tokens=prompt, output_tokens=output, total_tokens=prompt + output)
@@ -279,7 +278,7 @@ class RouterChatModel(BaseChatModel):
         )
         if decided is None:
             decided = self._text_model_answer(messages, stop)
-        decided.usage_metadata = self._usage(messages, message_text(decided), decided.tool_calls)
+        decided.usage_metadata = self._usage(messages, decided.text, decided.tool_calls)
         decided.response_metadata = {"model_name": self.model}
         return ChatResult(generations=[ChatGeneration(message=decided)])
 
@@ -288,7 +287,7 @@ class RouterChatModel(BaseChatModel):
             return AIMessage(content=NO_TEXT_MODEL)
         with _engine_lock(self.text_model):
             reply = self.text_model.invoke(messages, stop=stop)
-        return AIMessage(content=message_text(reply) or NO_TEXT_MODEL)
+        return AIMessage(content=reply.text or NO_TEXT_MODEL)
 
     def _stream(
         self,
@@ -333,15 +332,15 @@ class RouterChatModel(BaseChatModel):
     def _pieces(
         self, messages: list[BaseMessage], stop: list[str] | None, decided: AIMessage | None
     ) -> Iterator[str]:
-        """The answer in pieces: the decided one word by word, else the text model's own tokens."""
+        """The answer in pieces: the decided one sentence by sentence, else the text model's own tokens."""
         if decided is not None:
-            yield from (piece for piece in _SENTENCE_PIECE.findall(message_text(decided)) if piece)
+            yield from (piece for piece in _SENTENCE_PIECE.findall(decided.text) if piece)
         elif self.text_model is None:
             yield NO_TEXT_MODEL
         else:
             with _engine_lock(self.text_model):
                 for part in self.text_model.stream(messages, stop=stop):
-                    yield message_text(part)
+                    yield part.text
 
 
 def choices_of(message: BaseMessage) -> list[Choice]:

@@ -14,7 +14,6 @@ from typing import Any
 from langchain_core.messages import AIMessage, AIMessageChunk, ToolMessage
 
 from agent.events import ModelMissing, TokenStreamed, ToolEnded, ToolNotice, ToolStarted
-from agent.messages import content_text
 from agent.router_model import choices_of
 from agent.types import Choice, StreamEvent, ToolCall
 from tools.base import MissingModel, ToolResult
@@ -78,7 +77,7 @@ class TurnRecord:
             for call in message.tool_calls:
                 self.calls.setdefault(call["id"], ToolCall(call["name"], dict(call["args"]), id=call["id"]))
             if not message.tool_calls:
-                self.final_text = content_text(message.content)
+                self.final_text = message.text
                 self.choices = choices_of(message)
                 self.malformed = [c.get("name") or "a tool" for c in message.invalid_tool_calls]
         elif isinstance(message, ToolMessage):
@@ -87,6 +86,6 @@ class TurnRecord:
                 message.tool_call_id, ToolCall(message.name or "?", {}, id=message.tool_call_id)
             )
             if message.status == "error":
-                record.ok, record.error = False, content_text(message.content)
+                record.ok, record.error = False, message.text
             artifact = message.artifact if isinstance(message.artifact, ToolResult) else None
             self.results.append((record.name, artifact))

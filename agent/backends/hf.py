@@ -79,16 +79,6 @@ def load_pipeline(model_id: str, max_new_tokens: int = 512) -> Pipeline:
     )
 
 
-def _text(message: BaseMessage) -> str:
-    if isinstance(message.content, str):
-        return message.content
-    return "".join(
-        block if isinstance(block, str) else str(block.get("text", ""))
-        for block in message.content
-        if isinstance(block, str) or block.get("type") == "text"
-    )
-
-
 class ChatTransformers(ChatHuggingFace):
     """``ChatHuggingFace`` that accepts tool results and conversations ending on any turn."""
 
@@ -116,7 +106,7 @@ class ChatTransformers(ChatHuggingFace):
             role = "tool"
         else:
             role = "user"
-        return {"role": role, "content": _text(message)}
+        return {"role": role, "content": message.text}
 
 
 def build_hf_chat(model_id: str, *, n_threads: int = 2, max_tokens: int = 512) -> ChatTransformers:
