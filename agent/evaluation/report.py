@@ -25,13 +25,9 @@ def _turn_dict(turn: TurnResult) -> dict[str, Any]:
 
 
 def _dialogue_dict(dialogue: DialogueResult) -> dict[str, Any]:
-    return {
-        "name": dialogue.name,
-        "path": dialogue.path,
-        "user": dialogue.user,
+    return asdict(dialogue) | {
         "passed": dialogue.passed,
         "seconds": round(dialogue.seconds, 3),
-        "error": dialogue.error,
         "turns": [_turn_dict(t) for t in dialogue.turns],
     }
 
