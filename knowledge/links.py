@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Literal
 from urllib.parse import unquote
 
@@ -118,6 +118,13 @@ def find_links(text: str) -> list[Link]:
 
     A bare URL ends before the punctuation that ends its sentence ("see https://a.org/x." is "https://a.org/x").
     """
+    return list(_links_in(text))
+
+
+@lru_cache(maxsize=8192)
+def _links_in(text: str) -> tuple[Link, ...]:
+    """``find_links``, remembered: an answer checks each candidate sentence of the passages it draws on, twice,
+    and the same passages come back turn after turn."""
     found: list[Link] = []
     for kind, pattern in _compiled():
         for match in pattern.finditer(text):
@@ -136,7 +143,7 @@ def find_links(text: str) -> list[Link]:
         inside = any(k.kind == "url" and k.start <= link.start and link.end <= k.end for k in kept)
         if link.kind != "url" or not inside:
             kept.append(link)
-    return kept
+    return tuple(kept)
 
 
 def _host(url: str) -> tuple[str, str, bool] | None:

@@ -1,9 +1,11 @@
 """The feedback store's tables as SQLAlchemy Core sees them at the newest migration.
 
-The store builds every query from these objects, so a column name is written once and the SQL
-is right for both SQLite and PostgreSQL (``user`` is a reserved word there: SQLAlchemy quotes it).
-The tables themselves are made by the Alembic migrations in ``agent/feedback/migrations``;
-``tests/test_state_backends.py`` checks that the two agree on both databases.
+The one declaration of the schema: a new database is created from it (``FeedbackStore.migrate``), and
+the store builds every query from these objects, so a column name is written once and the SQL is
+right for both SQLite and PostgreSQL (``user`` is a reserved word there: SQLAlchemy quotes it). The
+Alembic migrations in ``agent/feedback/migrations`` only bring older files here; a change to this
+file needs one. ``tests/test_shared_state.py`` checks that an upgraded file and a new database both
+match it, on SQLite and PostgreSQL.
 
 Timestamps are ISO-8601 text (UTC, microseconds), JSON lists are text, booleans are 0/1
 integers: the forms the SQLite file has always used, so an old data home needs no rewrite.
@@ -15,79 +17,84 @@ import sqlalchemy as sa
 
 metadata = sa.MetaData()
 
+
+def _required(*names: str, kind: type[sa.types.TypeEngine] = sa.Text) -> list[sa.Column]:
+    """Columns every row fills: text by default (timestamps and JSON lists are text too)."""
+    return [sa.Column(name, kind, nullable=False) for name in names]
+
+
 replies = sa.Table(
     "replies",
     metadata,
     sa.Column("id", sa.Text, primary_key=True),
-    sa.Column("user", sa.Text, nullable=False),
-    sa.Column("session", sa.Text, nullable=False),
-    sa.Column("question", sa.Text, nullable=False),
-    sa.Column("text", sa.Text, nullable=False),
-    sa.Column("style", sa.Text, nullable=False),
-    sa.Column("words", sa.Integer, nullable=False),
-    sa.Column("tool_calls", sa.Text, nullable=False),
-    sa.Column("cited_chunk_ids", sa.Text, nullable=False),
-    sa.Column("created", sa.Text, nullable=False),
-    sa.Column("choices", sa.Text, nullable=False, server_default="[]"),
-    sa.Column("citations", sa.Text, nullable=False, server_default="[]"),
-    sa.Column("artifacts", sa.Text, nullable=False, server_default="[]"),
+    *_required("user", "session", "question", "text", "style"),
+    *_required("words", kind=sa.Integer),
+    *_required("tool_calls", "cited_chunk_ids", "created"),
+    # Added after the first version: JSON lists, empty for rows written before them.
+    *(
+        sa.Column(name, sa.Text, nullable=False, server_default="[]")
+        for name in ("choices", "citations", "artifacts")
+    ),
     sa.Index("replies_user", "user"),
 )
 
-events = sa.Table(
+
+def _user_rows(
+    name: str, key: str, parent: sa.Table, *columns: sa.Column, read_by: tuple[str, ...] = ("user",)
+) -> sa.Table:
+    """A table of one user's rows, each tied by ``key`` to a row of ``parent``, read by user (the index).
+
+    Its ids are never reused after a reset (``sqlite_autoincrement``): ``promote ID`` names one row forever.
+    """
+    return sa.Table(
+        name,
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column(key, parent.c.id.type, sa.ForeignKey(parent.c.id), nullable=False),
+        sa.Column("user", sa.Text, nullable=False),
+        *columns,
+        sa.Index(f"{name}_user", *read_by),
+        sqlite_autoincrement=True,
+    )
+
+
+events = _user_rows(
     "events",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("reply_id", sa.Text, sa.ForeignKey("replies.id"), nullable=False),
-    sa.Column("user", sa.Text, nullable=False),
+    "reply_id",
+    replies,
     sa.Column("score", sa.Integer, sa.CheckConstraint("score IN (-1, 1)"), nullable=False),
     sa.Column("comment", sa.Text),
     sa.Column("correction", sa.Text),
-    sa.Column("created", sa.Text, nullable=False),
+    *_required("created"),
     sa.Column("promoted", sa.Integer, nullable=False, server_default="0"),
     sa.Column("wanted_tool", sa.Text),
-    sa.Index("events_user", "user"),
-    sqlite_autoincrement=True,  # an id is never reused after a reset: `promote ID` names one event forever
 )
 
-corrections = sa.Table(
+corrections = _user_rows(
     "corrections",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("event_id", sa.Integer, sa.ForeignKey("events.id"), nullable=False),
-    sa.Column("user", sa.Text, nullable=False),
-    sa.Column("question", sa.Text, nullable=False),
+    "event_id",
+    events,
+    *_required("question"),
     sa.Column("text", sa.Text, sa.CheckConstraint('length(trim("text")) > 0'), nullable=False),
     sa.Column("promoted", sa.Integer, nullable=False, server_default="0"),
     sa.Column("embedding", sa.LargeBinary),
-    sa.Index("corrections_user", "user", "promoted"),
-    sqlite_autoincrement=True,
+    read_by=("user", "promoted"),
 )
 
-chunk_prefs = sa.Table(
+chunk_prefs = _user_rows(
     "chunk_prefs",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("event_id", sa.Integer, sa.ForeignKey("events.id"), nullable=False),
-    sa.Column("user", sa.Text, nullable=False),
-    sa.Column("chunk_id", sa.Text, nullable=False),
+    "event_id",
+    events,
+    *_required("chunk_id"),
     sa.Column("sign", sa.Integer, sa.CheckConstraint("sign IN (-1, 1)"), nullable=False),
     sa.Column("embedding", sa.LargeBinary, nullable=False),
-    sa.Index("chunk_prefs_user", "user"),
-    sqlite_autoincrement=True,
 )
 
-choices_made = sa.Table(
+choices_made = _user_rows(
     "choices_made",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("reply_id", sa.Text, sa.ForeignKey("replies.id"), nullable=False),
-    sa.Column("user", sa.Text, nullable=False),
-    sa.Column("message", sa.Text, nullable=False),
-    sa.Column("intent", sa.Text, nullable=False),
-    sa.Column("created", sa.Text, nullable=False),
-    sa.Index("choices_made_user", "user"),
-    sqlite_autoincrement=True,
+    "reply_id",
+    replies,
+    *_required("message", "intent", "created"),
 )
 
 # One row per (user, learner): the learner's state as JSON, and a version that every write moves
@@ -97,9 +104,9 @@ learner_state = sa.Table(
     metadata,
     sa.Column("user", sa.Text, primary_key=True),
     sa.Column("learner", sa.Text, primary_key=True),
-    sa.Column("state", sa.Text, nullable=False),
-    sa.Column("version", sa.Integer, nullable=False),
-    sa.Column("updated", sa.Text, nullable=False),
+    *_required("state"),
+    *_required("version", kind=sa.Integer),
+    *_required("updated"),
 )
 
 # Copy order: every table after the tables its foreign keys point at.

@@ -1,29 +1,12 @@
-"""The tool a user wanted instead (routing lessons), and passages liked or disliked per question."""
+"""The tool a user wanted instead (routing lessons), and passages liked or disliked per question (``legacy/002_chunk_prefs_and_routes.sql``)."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from alembic import op
+from agent.feedback.migrations import legacy_step
 
 revision = "0002"
 down_revision = "0001"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
-    op.add_column("events", sa.Column("wanted_tool", sa.Text))
-    op.create_table(
-        "chunk_prefs",
-        sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("event_id", sa.Integer, sa.ForeignKey("events.id"), nullable=False),
-        sa.Column("user", sa.Text, nullable=False),
-        sa.Column("chunk_id", sa.Text, nullable=False),
-        sa.Column("sign", sa.Integer, sa.CheckConstraint("sign IN (-1, 1)"), nullable=False),
-        sa.Column("embedding", sa.LargeBinary, nullable=False),
-        sqlite_autoincrement=True,
-    )
-
-
-def downgrade() -> None:
-    raise NotImplementedError("the feedback store only moves forward")
+    legacy_step("002_chunk_prefs_and_routes.sql")
