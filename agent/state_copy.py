@@ -17,7 +17,7 @@ sides are compared afterwards (and the copy fails loudly if they differ).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,7 +73,7 @@ def copy_feedback(source: StateLocation, target: StateLocation) -> dict[str, int
                     writing.execute(sa.insert(table), [dict(row._mapping) for row in rows])
             if dst.dialect == "postgresql":
                 for table in schema.TABLES:
-                    if "id" in table.c and isinstance(table.c.id.type, sa.Integer):
+                    if table.autoincrement_column is not None:
                         writing.execute(
                             sa.text(
                                 f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
@@ -89,19 +89,14 @@ def copy_feedback(source: StateLocation, target: StateLocation) -> dict[str, int
         dst.close()
 
 
-def _checkpoints(saver: Any) -> Iterator[Any]:
-    """Every checkpoint tuple of every thread, as the saver lists them (newest first per thread)."""
-    yield from saver.list(None)
-
-
 def _key(config: dict[str, Any]) -> tuple[str, str, str]:
     c = config["configurable"]
     return str(c["thread_id"]), str(c.get("checkpoint_ns", "")), str(c["checkpoint_id"])
 
 
-def _inventory(saver: Any) -> dict[tuple[str, str, str], int]:
-    """(thread, namespace, checkpoint id) -> number of pending writes, for the count check."""
-    return {_key(t.config): len(t.pending_writes or []) for t in _checkpoints(saver)}
+def _inventory(items: Iterable[Any]) -> dict[tuple[str, str, str], int]:
+    """(thread, namespace, checkpoint id) -> number of pending writes of checkpoint tuples, for the count check."""
+    return {_key(t.config): len(t.pending_writes or []) for t in items}
 
 
 def copy_memory(source: StateLocation, target: StateLocation) -> tuple[int, int, int]:
@@ -114,7 +109,8 @@ def copy_memory(source: StateLocation, target: StateLocation) -> tuple[int, int,
             raise StateStoreError(
                 f"the target {target.redacted()} already holds conversations; copy into an empty database"
             )
-        for item in reversed(list(_checkpoints(src))):  # oldest first: parents before children
+        items = list(src.list(None))  # every checkpoint of every thread, newest first per thread
+        for item in reversed(items):  # oldest first: parents before children
             thread, namespace, _ = _key(item.config)
             config: dict[str, Any] = {"configurable": {"thread_id": thread, "checkpoint_ns": namespace}}
             if item.parent_config is not None:
@@ -125,7 +121,7 @@ def copy_memory(source: StateLocation, target: StateLocation) -> tuple[int, int,
                 by_task[task_id].append((channel, value))
             for task_id, writes in by_task.items():
                 dst.put_writes(stored, writes, task_id)
-        expected, copied = _inventory(src), _inventory(dst)
+        expected, copied = _inventory(items), _inventory(dst.list(None))
         if copied != expected:
             raise StateStoreError(
                 f"the memory copy is incomplete: {len(expected)} checkpoints in the source, {len(copied)} in the target"

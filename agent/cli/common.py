@@ -20,6 +20,7 @@ LlmOption = Annotated[
     typer.Option("--llm", help="Backend: llamacpp:PATH|embedded, hf:ID_OR_PATH, openai:BASE_URL#MODEL."),
 ]
 UserOption = Annotated[str, typer.Option("--user", "-u", help="Whose conversation and preferences.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 
 
 def make_agent(home: Path | None, llm: str | None = None) -> Agent:

@@ -12,11 +12,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from agent.cli.common import HomeOption, JsonOption
+
 if TYPE_CHECKING:
     from agent.state import StateLocation
-
-HomeOption = Annotated[Path | None, typer.Option("--home", help="Data home (default: ATTENTIVE_HOME).")]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 
 
 def _location(url: str | None, home: Path | None) -> StateLocation:

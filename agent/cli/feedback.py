@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
+from agent.cli.common import HomeOption, JsonOption
+
 if TYPE_CHECKING:
     import numpy as np
 
     from agent.feedback import FeedbackService
 
-HomeOption = Annotated[Path | None, typer.Option("--home", help="Data home (default: ATTENTIVE_HOME).")]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 T = TypeVar("T")
 
 

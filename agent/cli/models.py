@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from agent.cli.common import JsonOption
+
 if TYPE_CHECKING:
     from tools.model_pull import ModelRow, PullProgress
 
@@ -69,7 +71,6 @@ models_app = typer.Typer(
     help="List, download (with progress, resumable) and remove the Hub models the tools use.",
     no_args_is_help=True,
 )
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:

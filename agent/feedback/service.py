@@ -31,15 +31,13 @@ from agent.feedback.learners import (
 from agent.feedback.records import Correction, FeedbackEvent, ReplyRecord
 from agent.feedback.store import GLOBAL_USER, FeedbackStore, now_iso
 from agent.names import check_name, clean_text
-from agent.state import StateLocation
+from agent.state import FEEDBACK_FILE, StateLocation
 from knowledge.answer import AnswerStyle, Detail
 
 if TYPE_CHECKING:
     from knowledge.types import ScoredChunk
 
 log = logging.getLogger(__name__)
-
-DB_NAME = "feedback.sqlite3"
 
 
 class FeedbackService:
@@ -58,7 +56,7 @@ class FeedbackService:
     ) -> None:
         self.home = Path(home)
         # ``location`` (ATTENTIVE_DATABASE_URL) may be a PostgreSQL server; the default is the data home's file.
-        self.store = FeedbackStore(location or self.home / DB_NAME)
+        self.store = FeedbackStore(location or self.home / FEEDBACK_FILE)
         self._embed = embed
         self.learn_route = learn_route
         self.max_comment_chars = max_comment_chars

@@ -33,7 +33,15 @@ import sqlalchemy as sa
 
 from agent.feedback import schema
 from agent.feedback.records import Correction, FeedbackEvent, ReplyRecord
-from agent.state import DENIED_TABLES_SQL, StateLocation, StateStoreError, denied_tables_error, first_line
+from agent.state import (
+    CONNECT_TIMEOUT_S,
+    DENIED_TABLES_SQL,
+    StateLocation,
+    StateStoreError,
+    denied_tables_error,
+    first_line,
+    parse_database_url,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
@@ -100,8 +108,6 @@ def engine_for(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get("attentive_write", False) else "BEGIN")
 
         return engine
-    from agent.state import CONNECT_TIMEOUT_S
-
     return sa.create_engine(
         url,
         pool_size=5,
@@ -119,8 +125,6 @@ def _sqlalchemy_url(target: Path | str | StateLocation) -> tuple[str, str]:
         return target.feedback_url, target.redacted()
     text = str(target)
     if "://" in text:  # a database URL, read as ATTENTIVE_DATABASE_URL is (sqlite:/// names a folder)
-        from agent.state import parse_database_url
-
         return _sqlalchemy_url(parse_database_url(text, Path.cwd()))
     path = Path(text)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -247,7 +251,7 @@ class FeedbackStore:
         if self.dialect != "postgresql":
             return
         names = [t.name for t in schema.TABLES]
-        serial = [t.name for t in schema.TABLES if "id" in t.c and isinstance(t.c.id.type, sa.Integer)]
+        serial = [t.name for t in schema.TABLES if t.autoincrement_column is not None]
         # A new event, correction, ... takes its id from the table's sequence: USAGE on it is needed too.
         sequences_sql = (
             "SELECT t FROM unnest(%s::text[]) AS t "
