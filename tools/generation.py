@@ -309,6 +309,13 @@ def _llama_word_ids(path: str) -> tuple[int, ...]:
     return tuple(_word_ids(lambda i: llm.detokenize([i]).decode("utf-8", "replace"), llm.n_vocab()))
 
 
+@lru_cache(maxsize=2)
+def _hf_word_ids(source: str) -> tuple[int, ...]:
+    """``_word_ids`` of a transformers model, once per model as for llama.cpp (``_llama_word_ids``)."""
+    tokenizer = _hf_model(source)[0]
+    return tuple(_word_ids(lambda i: tokenizer.decode([i]), len(tokenizer)))
+
+
 def _generate_llama(
     route: _Route, args: GenerateTextArgs, on_token: OnToken, ceiling: int
 ) -> GenerationResult:
@@ -493,7 +500,7 @@ def _generate_transformers(
         watch,
         lambda text: tokenizer.encode(text, add_special_tokens=False),
         tuple(_hf_end_ids(tokenizer, model)),
-        lambda: _word_ids(lambda i: tokenizer.decode([i]), len(tokenizer)),
+        lambda: list(_hf_word_ids(route.source)),
     )
 
     def take(piece: str) -> None:
