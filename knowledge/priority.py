@@ -39,11 +39,6 @@ def answering() -> Iterator[None]:
                 _cond.notify_all()
 
 
-def answers_under_way() -> int:
-    with _cond:
-        return _answering
-
-
 def yield_to_answers(max_wait: float = MAX_WAIT_S) -> float:
     """Wait until no answer is under way (at most ``max_wait`` seconds); returns the seconds waited."""
     started = time.monotonic()

@@ -21,7 +21,6 @@ Indexing a file stamps once, after its last write (``ChunkStore.announce_once``)
 
 from __future__ import annotations
 
-import hashlib
 import threading
 import time
 import uuid
@@ -33,7 +32,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from knowledge.types import SHARED, Chunk
+from knowledge.types import SHARED, Chunk, owner_key
 
 GENERATION_ID = "generation"  # the one record of the ``.changes`` collection
 _clients: dict[str, Any] = {}
@@ -95,7 +94,7 @@ def collection_name(base: str, owner: str = SHARED) -> str:
     """
     if owner == SHARED:
         return base
-    return f"{base}-u-{hashlib.sha256(owner.encode()).hexdigest()[:24]}"
+    return f"{base}-u-{owner_key(owner)}"
 
 
 class ChunkStore:

@@ -7,6 +7,7 @@ where they came from.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,12 @@ from typing import Any
 # The owner of the shared library: the bundled notes and what the operator indexes (``attentive index``).
 # Empty, so it can never be a user's name (``agent.names.check_name`` asks for 1..200 characters).
 SHARED = ""
+
+
+def owner_key(owner: str) -> str:
+    """A name-safe key for an owner (a user name may hold any printable character; folder and Chroma
+    collection names may not): the first 24 hex digits of its SHA-256."""
+    return hashlib.sha256(owner.encode()).hexdigest()[:24]
 
 
 class DocumentError(ValueError):

@@ -13,13 +13,13 @@ behind to be fetched by URL.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 from knowledge.loader import DocumentError, read_checked
+from knowledge.types import owner_key
 
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -41,7 +41,7 @@ def safe_name(name: str) -> str:
 
 def owner_folder(user: str) -> str:
     """The folder name of ``user``'s uploads: a hash, as a user name may hold any printable character."""
-    return hashlib.sha256(user.encode()).hexdigest()[:24]
+    return owner_key(user)
 
 
 def discard_cached(paths: list[Path], cache_dir: Path) -> None:
