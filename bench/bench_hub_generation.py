@@ -10,11 +10,12 @@ from __future__ import annotations
 import os
 import statistics
 import tempfile
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from bench.figures import median_seconds
 
 PROMPT = "Write a long story about a robot who learns to paint."
 # A new prompt each round, as in real use: repeating one prompt would let the raw Llama skip the
@@ -49,16 +50,6 @@ def _env(**values: str | None) -> Iterator[None]:
                 os.environ[key] = value
 
 
-def _median_ms(fn: Callable[[], Any], repeats: int = 20) -> float:
-    fn()  # warm: imports, snapshot parse
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
-
-
 def _hub_rows(home: Path) -> list[dict[str, Any]]:
     import huggingface_hub.constants
 
@@ -68,7 +59,7 @@ def _hub_rows(home: Path) -> list[dict[str, Any]]:
     ctx = ToolContext(home=home)
     rows = []
     with _env(HF_HUB_OFFLINE="1", HF_HUB_CACHE=str(home / "empty-cache")):
-        ms = _median_ms(lambda: hub_lookup(ctx, model_id="gpt2"))
+        ms = 1000 * median_seconds(lambda: hub_lookup(ctx, model_id="gpt2"), 20)
     rows.append(
         {
             "name": "hub_lookup_offline",
@@ -87,7 +78,7 @@ def _hub_rows(home: Path) -> list[dict[str, Any]]:
     huggingface_hub.constants.HF_HUB_OFFLINE = False
     try:
         with _env(HF_ENDPOINT=state.url, HF_HUB_OFFLINE=None, HF_HUB_CACHE=str(home / "empty-cache")):
-            ms = _median_ms(lambda: hub_lookup(ctx, model_id="gpt2"))
+            ms = 1000 * median_seconds(lambda: hub_lookup(ctx, model_id="gpt2"), 20)
             assert hub_lookup(ctx, model_id="gpt2").data["source"] == "live"
     finally:
         huggingface_hub.constants.HF_HUB_OFFLINE = offline_constant

@@ -19,22 +19,12 @@ import json
 import math
 import statistics
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bench.figures import median_seconds
+
 THREADS = 2
-
-
-def _median_s(fn: Callable[[], Any], repeats: int) -> float:
-    fn()  # warm-up: allocator, kernels
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def _unet_steps(repeats: int) -> dict[str, float]:
@@ -46,7 +36,7 @@ def _unet_steps(repeats: int) -> dict[str, float]:
     figures = {"unet_params": float(sum(p.numel() for p in unet.parameters()))}
     for side in (256, 512):
         latents = torch.randn(2, 4, side // 8, side // 8)
-        figures[f"step_{side}"] = _median_s(
+        figures[f"step_{side}"] = median_seconds(
             lambda latents=latents: unet(latents, torch.tensor([500]), encoder_hidden_states=text), repeats
         )
     return figures
@@ -67,7 +57,7 @@ def _decode(repeats: int) -> dict[str, float]:
     latents = torch.randn(1, 4, 64, 64)
     return {
         "vae_params": float(sum(p.numel() for p in vae.parameters())),
-        "decode_512": _median_s(lambda: vae.decode(latents), repeats),
+        "decode_512": median_seconds(lambda: vae.decode(latents), repeats),
     }
 
 
@@ -80,7 +70,7 @@ def _encode(repeats: int) -> dict[str, float]:
     )
     encoder = CLIPTextModel(config).eval()  # ViT-L/14's text tower: SD v1.5's text encoder
     tokens = torch.randint(0, 49_000, (2, 77))
-    return {"encode": _median_s(lambda: encoder(tokens), repeats)}
+    return {"encode": median_seconds(lambda: encoder(tokens), repeats)}
 
 
 def _reference(repeats: int) -> dict[str, float]:

@@ -159,7 +159,7 @@ def page_user(urls: list[str], log: UserLog, deadline: float) -> None:
     about, so the follow-up is resolved only if the memory is shared; the rating goes to the page that
     showed the answer, as a click would. Even users say "Too long", odd users like the answer.
     """
-    from bench.page_client import Browser, PageClient
+    from bench.page_client import Browser, PageClient, recorded
 
     name = NAMES[log.index]
     browser = Browser()
@@ -181,7 +181,7 @@ def page_user(urls: list[str], log: UserLog, deadline: float) -> None:
                 _check_page_answer(log, answer.text + answer.sources, follow_up)
             if answer is not None and not answer.failed:
                 status = tabs[1].rate(answer, "Too long" if log.index % 2 == 0 else True)
-                if status.startswith("✅ Feedback recorded"):
+                if recorded(status):
                     log.acked_replies.append(answer.reply_id)
                 else:
                     log.errors.append(f"rating not recorded: {status}")
@@ -212,12 +212,12 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def serve(agent: Any) -> tuple[Any, str]:
-    """The chat page on a free loopback port; returns (app, url)."""
+def serve(agent: Any, **options: Any) -> tuple[Any, str]:
+    """The chat page on a free loopback port (``options``: auth, mcp, ...); returns (app, url)."""
     from agent.ui.app import launch
 
     port = free_port()
-    demo = launch(host="127.0.0.1", port=port, agent=agent, block=False)
+    demo = launch(host="127.0.0.1", port=port, agent=agent, block=False, **options)
     return demo, f"http://127.0.0.1:{port}/"
 
 

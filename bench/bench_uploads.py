@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench.bench_load import p95
+
 THINK_S = 1.0  # mean pause between an answer and the next question (exponential, seeded per user): pacing
 USERS = 3
 SECTIONS = 20_000
@@ -147,12 +149,6 @@ def start_upload(agent: Any, path: Path, upload: Upload) -> threading.Thread:
     thread = threading.Thread(target=work, name="bench-upload")
     thread.start()
     return thread
-
-
-def p95(values: list[float]) -> float:
-    import numpy as np
-
-    return float(np.percentile(values, 95)) if values else float("nan")
 
 
 def run(cycles: int = 6, phase_s: float = 10, finish: bool = False) -> list[dict[str, Any]]:

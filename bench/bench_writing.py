@@ -147,8 +147,8 @@ def _quality_rows(prompts: list[str]) -> list[dict[str, Any]]:
 
 
 def _speed_rows() -> list[dict[str, Any]]:
-    from tools.generation import LLAMA_THREADS, MAX_NEW_TOKENS, REPEAT_LAST_N, REPEAT_PENALTY, generate_text
-    from tools.writing import plan_writing
+    from bench.raw_llama import writing_message, writing_settings
+    from tools.generation import LLAMA_THREADS, REPEAT_LAST_N, REPEAT_PENALTY, generate_text
 
     raw = raw_llama()
     temperature, top_p = TEMPERATURE, TOP_P
@@ -158,14 +158,8 @@ def _speed_rows() -> list[dict[str, Any]]:
     rounds = [(r, i, p) for r in range(SPEED_ROUNDS) for i, p in enumerate(SPEED_PROMPTS)]
     for round_, index, prompt in rounds:
         seed = SEED + index + 100 * round_  # a new sample each round, the same for both sides
-        message = plan_writing(prompt, SPEED_TOKENS, MAX_NEW_TOKENS).message  # what generate_text sends
-        settings = {
-            "max_tokens": SPEED_TOKENS,
-            "temperature": temperature,
-            "top_p": top_p,
-            "repeat_penalty": REPEAT_PENALTY,
-            "seed": seed,
-        }
+        message = writing_message(prompt, SPEED_TOKENS)  # what generate_text sends
+        settings = writing_settings(SPEED_TOKENS, temperature=temperature, top_p=top_p, seed=seed)
         result, tokens = None, 0
         for side in ("raw", "ours") if round_ % 2 == 0 else ("ours", "raw"):  # who goes first alternates
             if side == "raw":

@@ -11,10 +11,12 @@ from __future__ import annotations
 import math
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +28,17 @@ from bench import DATA
 REPO = Path(__file__).resolve().parents[1]
 QA_FILE = DATA / "qa.yaml"
 DIALOGUES = REPO / "dialogues"
+
+
+def median_seconds(fn: Callable[[], Any], repeats: int) -> float:
+    """The median wall time of ``repeats`` calls of ``fn``, after one warm-up call (imports, allocators)."""
+    fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
 
 
 @dataclass

@@ -14,7 +14,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from bench.bench_load import free_port
+from bench.bench_load import serve
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -24,14 +24,9 @@ ANSWER_TIMEOUT_MS = 120_000  # CPU-only models on a shared machine: generous, ne
 @contextmanager
 def running_page(agent: Any, **launch: Any) -> Iterator[SimpleNamespace]:
     """The chat page over ``agent`` on a free loopback port (``launch``: auth, mcp, ...), closed afterwards."""
-    from agent.ui.app import launch as launch_page
-
-    port = free_port()
-    demo = launch_page(host="127.0.0.1", port=port, agent=agent, block=False, **launch)
+    demo, url = serve(agent, **launch)
     try:
-        yield SimpleNamespace(
-            url=f"http://127.0.0.1:{port}", home=agent.home, agent=agent, page=demo.attentive_page
-        )
+        yield SimpleNamespace(url=url.rstrip("/"), home=agent.home, agent=agent, page=demo.attentive_page)
     finally:
         demo.close()
 

@@ -16,13 +16,6 @@ def tiny_gpt2(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_tiny_gpt2(tmp_path_factory.mktemp("tiny-gpt2"))
 
 
-@pytest.fixture
-def empty_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "cache"))
-    return tmp_path / "cache"
-
-
 # --------------------------------------------------------------------------- llama.cpp (bundled)
 
 
@@ -191,13 +184,13 @@ def test_tiny_model_context_of_64_positions_is_enforced(tiny_gpt2: Path) -> None
         generate_text("attention " * 60, model=str(tiny_gpt2), max_new_tokens=10)
 
 
-def test_hub_id_loads_from_the_local_cache(tiny_gpt2: Path, empty_cache: Path) -> None:
-    put_in_cache(empty_cache, "openai-community/gpt2", tiny_gpt2)
+def test_hub_id_loads_from_the_local_cache(tiny_gpt2: Path, cache: Path) -> None:
+    put_in_cache(cache, "openai-community/gpt2", tiny_gpt2)
     result = generate_text("The cat", model="gpt2", max_new_tokens=5, temperature=0.0)
     assert result.model == "openai-community/gpt2" and result.backend == "transformers" and result.tokens == 5
 
 
-def test_hub_id_missing_offline_names_size_and_command(empty_cache: Path) -> None:
+def test_hub_id_missing_offline_names_size_and_command(cache: Path) -> None:
     with pytest.raises(ToolUnavailable) as info:
         generate_text("hi", model="gpt-neo")
     message = str(info.value)
