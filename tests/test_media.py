@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bench.recorded_hub import build_tiny_stable_diffusion, build_tiny_vits, put_in_cache
-from tools import image, speech
+from tools import image, media, speech
 from tools.base import ToolContext, ToolInputError, ToolUnavailable
 from tools.image import GenerateImageArgs, generate_image
 from tools.speech import GenerateAudioArgs, generate_audio
@@ -74,12 +74,9 @@ def test_missing_diffusers_points_at_the_media_extra(
     tiny_sd: Path, ctx: ToolContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setitem(sys.modules, "diffusers", None)  # import diffusers -> ImportError
-    image._diffusion_pipeline.cache_clear()
-    try:
-        with pytest.raises(ToolUnavailable, match=r"pip install attentive-agent\[media\]"):
-            generate_image(ctx, "a cat", model=str(tiny_sd), steps=1)
-    finally:
-        image._diffusion_pipeline.cache_clear()
+    monkeypatch.setattr(media, "_loaded", {})  # a fresh process as far as the cache knows
+    with pytest.raises(ToolUnavailable, match=r"pip install attentive-agent\[media\]"):
+        generate_image(ctx, "a cat", model=str(tiny_sd), steps=1)
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from bench.recorded_hub import build_tiny_vits, put_in_cache
-from tools import speech
+from tools import media, speech
 from tools.base import ToolContext, ToolInputError, ToolUnavailable
 from tools.media import locate
 from tools.speech import MAX_AUDIO_TEXT_CHARS, bundled_voice, generate_audio
@@ -109,7 +109,7 @@ def test_the_voice_loads_once_for_threads_asking_together(
         loads.append(Path(model_path))
         return real_load(model_path, **kwargs)
 
-    monkeypatch.setattr(speech, "_loaded", {})  # a fresh process as far as the cache knows
+    monkeypatch.setattr(media, "_loaded", {})  # a fresh process as far as the cache knows
     monkeypatch.setattr(PiperVoice, "load", staticmethod(counting_load))
     start = threading.Barrier(4)
     results: list[float] = []

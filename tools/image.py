@@ -5,7 +5,6 @@ from __future__ import annotations
 import inspect
 import math
 import time
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,7 @@ from pydantic import BaseModel, Field, field_validator
 from tools import image_cost
 from tools.arguments import generate_image_args
 from tools.base import Artifact, ToolContext, ToolInputError, ToolResult, ToolUnavailable
-from tools.media import EXTRA_HINT, locate, not_blank
+from tools.media import EXTRA_HINT, is_loaded, load_once, locate, not_blank
 from tools.registry import Example, ToolDeclaration
 
 DEFAULT_IMAGE_MODEL = "stable-diffusion-v1-5/stable-diffusion-v1-5"
@@ -43,8 +42,12 @@ class GenerateImageArgs(BaseModel):
     _prompt_not_blank = field_validator("prompt")(not_blank)
 
 
-@lru_cache(maxsize=1)
 def _diffusion_pipeline(folder: str) -> Any:
+    """The pipeline in ``folder``, loaded once per process (``media.load_once``)."""
+    return load_once("diffusion", folder, lambda: _load_pipeline(folder))
+
+
+def _load_pipeline(folder: str) -> Any:
     try:
         from diffusers import DiffusionPipeline
     except ImportError as exc:
@@ -58,15 +61,7 @@ def _diffusion_pipeline(folder: str) -> Any:
             f"cannot load a diffusion pipeline from {folder}: {str(exc).splitlines()[0]}"
         ) from exc
     pipe.set_progress_bar_config(disable=True)
-    _held[:] = [folder]
     return pipe
-
-
-_held: list[str] = []  # the folder whose pipeline _diffusion_pipeline holds (its cache keeps one)
-
-
-def _is_loaded(folder: str) -> bool:
-    return _diffusion_pipeline.cache_info().currsize > 0 and _held == [folder]
 
 
 def _say_how_long(
@@ -123,7 +118,9 @@ def generate_image(
     import torch
 
     threads = torch.get_num_threads()
-    estimate = image_cost.estimate_run(Path(source.path), threads, ctx.model_cache, _is_loaded(source.path))
+    estimate = image_cost.estimate_run(
+        Path(source.path), threads, ctx.model_cache, is_loaded("diffusion", source.path)
+    )
     expected = estimate.seconds(steps)
     _say_how_long(ctx, source.label, steps, estimate, expected)
     pipe = _diffusion_pipeline(source.path)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import os
-import threading
 import time
 import wave
 from collections.abc import Callable, Iterable
@@ -27,7 +26,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from tools.arguments import generate_audio_args
 from tools.base import Artifact, ToolContext, ToolInputError, ToolResult, ToolUnavailable
-from tools.media import Source, locate, not_blank
+from tools.media import Source, load_once, locate, not_blank
 from tools.registry import Example, ToolDeclaration
 
 PIPER = "piper"  # the ``model`` value that names the bundled offline voice
@@ -112,22 +111,6 @@ def bundled_voice() -> PiperFiles | None:
     return files
 
 
-# One loaded model per kind per process (Bark alone is 1.7 GB); the lock makes concurrent first calls
-# load once and share it. onnxruntime's InferenceSession.run is thread-safe and piper-tts guards its
-# espeak-ng phonemizer with its own lock, so one PiperVoice serves every thread.
-_loaded: dict[str, tuple[str, Any]] = {}
-_load_lock = threading.Lock()
-
-
-def _load_once(kind: str, key: str, load: Callable[[], Any]) -> Any:
-    with _load_lock:
-        held = _loaded.get(kind)
-        if held is None or held[0] != key:
-            _loaded.pop(kind, None)  # let the previous model go before the next one loads
-            _loaded[kind] = (key, load())
-        return _loaded[kind][1]
-
-
 def piper_voice(files: PiperFiles) -> Any:
     """The ``piper.PiperVoice`` for ``files``, loaded once per process."""
 
@@ -144,7 +127,7 @@ def piper_voice(files: PiperFiles) -> Any:
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
             raise ToolUnavailable(f"cannot load a Piper voice from {files.model}: {first}") from exc
 
-    return _load_once("piper", str(files.model), load)
+    return load_once("piper", str(files.model), load)
 
 
 def _tts_pipeline(folder: str) -> Any:
@@ -160,7 +143,7 @@ def _tts_pipeline(folder: str) -> Any:
                 f"cannot load a text-to-speech model from {folder}: {str(exc).splitlines()[0]}"
             ) from exc
 
-    return _load_once("transformers", folder, load)
+    return load_once("transformers", folder, load)
 
 
 def _piper(model: str, files: PiperFiles) -> Voice:
