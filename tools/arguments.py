@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from typing import Any
 
@@ -1054,6 +1054,17 @@ def _model_clause(text: str, start: int, end: int) -> tuple[int, int] | None:
     return None
 
 
+def _cued_models(text: str, families: Iterable[str]) -> list[tuple[tuple[int, int], str]]:
+    """Models named with a cue ("with bark", "use suno/bark-small to") that are a Hub id with an owner or
+    of one of ``families``: each one's clause span (to cut from the payload) and its id, in order."""
+    named = []
+    for start, end, ident in _model_id_spans(text):
+        clause = _model_clause(text, start, end)
+        if clause and ("/" in ident or _known_family(ident) in families):
+            named.append((clause, ident))
+    return named
+
+
 def _settings(text: str, names: dict[str, tuple[str, ...]]) -> tuple[dict[str, float], list[tuple[int, int]]]:
     """Values and spans of numeric settings, each found by its unit words."""
     values: dict[str, float] = {}
@@ -1156,10 +1167,8 @@ def generate_image_args(text: str) -> dict[str, Any]:
     if quotes:
         args["prompt"] = max(quotes, key=len)
     else:
-        for start, end, ident in _model_id_spans(text):
-            clause = _model_clause(text, start, end)
-            if clause and ("/" in ident or _known_family(ident) in IMAGE_MODEL_FAMILIES):
-                spans.append(clause)  # "with stable diffusion"; "a tree with bark" keeps its bark
+        # "with stable diffusion" is cut from the prompt; "a tree with bark" keeps its bark
+        spans.extend(clause for clause, _ in _cued_models(text, IMAGE_MODEL_FAMILIES))
         rest = _cut(text, spans)
         prompt = ""
         labelled = label_and_payload(rest, 60)  # "Image: a fox"
@@ -1200,12 +1209,10 @@ def generate_audio_args(text: str) -> dict[str, Any]:
     text = _clean(text)
     args: dict[str, Any] = {}
     outside = _blank_quotes(text)
-    voices = []
-    for start, end, ident in _model_id_spans(outside):
-        clause = _model_clause(outside, start, end)
-        if clause and ("/" in ident or _known_family(ident) in SPEECH_MODEL_FAMILIES):
-            args.setdefault("model", ident)
-            voices.append(clause)
+    named = _cued_models(outside, SPEECH_MODEL_FAMILIES)
+    if named:
+        args["model"] = named[0][1]
+    voices = [clause for clause, _ in named]
     quotes = quoted(text)
     if quotes:
         return {"text": max(quotes, key=len)} | args
