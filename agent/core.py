@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from agent.downloads import download_choices
 from agent.names import SURROGATE, check_name, clean_data, clean_text
 from agent.settings import Settings, load_settings
-from agent.types import Choice, HistoryEntry, IndexReport, Reply, StreamEvent
+from agent.types import Choice, HistoryEntry, IndexReport, NotYourReply, Reply, StreamEvent
 from knowledge.answer import AnswerStyle
 from knowledge.priority import answering
 from knowledge.types import SHARED
@@ -389,10 +389,10 @@ class Agent:
         refused with ``PermissionError`` (``NotYourReply``) and nothing is stored: otherwise a stranger who
         saw a reply id could write dislikes and corrections into that user's future answers.
         """
-        if user is not None:
-            self._own_reply(reply_id, user, "so you cannot rate it")
         with _state_guard("this feedback"):
-            return self.feedback_service.feedback(reply_id, score, comment=comment, correction=correction)
+            return self.feedback_service.feedback(
+                reply_id, score, comment=comment, correction=correction, user=user
+            )
 
     def _sync_routes(self, user: str) -> None:
         """The router's lessons for this user (and the promoted ones) as the feedback store holds them now:
@@ -540,8 +540,3 @@ def _state_guard(what: str) -> Iterator[None]:
 
 def _new_id() -> str:
     return f"r-{uuid.uuid4().hex}"
-
-
-class NotYourReply(PermissionError, ValueError):
-    """A reply id that names another user's reply. A ``PermissionError``; also a ``ValueError``, as picking
-    a choice has always refused a reply that is not the user's."""

@@ -117,3 +117,8 @@ class HistoryEntry:
 
     question: str
     reply: Reply
+
+
+class NotYourReply(PermissionError, ValueError):
+    """A reply id that names another user's reply. A ``PermissionError``; also a ``ValueError``, as picking
+    a choice has always refused a reply that is not the user's."""

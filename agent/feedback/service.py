@@ -32,6 +32,7 @@ from agent.feedback.records import Correction, FeedbackEvent, ReplyRecord
 from agent.feedback.store import GLOBAL_USER, FeedbackStore, now_iso
 from agent.names import check_name, clean_text
 from agent.state import FEEDBACK_FILE, StateLocation
+from agent.types import NotYourReply
 from knowledge.answer import AnswerStyle, Detail
 
 if TYPE_CHECKING:
@@ -120,9 +121,15 @@ class FeedbackService:
         )
 
     def feedback(
-        self, reply_id: str, score: int, comment: str | None = None, correction: str | None = None
+        self,
+        reply_id: str,
+        score: int,
+        comment: str | None = None,
+        correction: str | None = None,
+        user: str | None = None,
     ) -> FeedbackEvent:
-        """Validate, store and learn from one event; returns only once it is on disk."""
+        """Validate, store and learn from one event; returns only once it is on disk. With ``user``, a
+        reply given to anyone else is refused (``NotYourReply``) before anything is stored."""
         if isinstance(score, bool) or not isinstance(score, int) or score not in (1, -1):
             raise ValueError(f"score must be +1 (good) or -1 (bad), got {score!r}")
         if comment is not None:
@@ -143,6 +150,8 @@ class FeedbackService:
             correction = clean_text(correction).strip()
         check_name("reply id", reply_id)
         reply = self.store.get_reply(reply_id)
+        if user is not None and (reply is None or reply.user != check_name("user", user)):
+            raise NotYourReply(f"reply {reply_id!r} is not one of {user!r}'s replies, so you cannot rate it")
         if reply is None:
             raise ValueError(
                 f"unknown reply id {reply_id!r}: feedback must name the id of a reply the agent gave"
