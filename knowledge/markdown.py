@@ -103,13 +103,11 @@ def _sections(tokens: list[Token], starts: list[int], default_section: str) -> l
     return found
 
 
-def sections(text: str, default_section: str) -> Iterator[tuple[str, int, int]]:
-    """(heading path, body start, body end) of each section, in order; what comes before the first
-    heading is ``default_section``. Chunks and the demo tools' citations (``tools.notes_refs``) both
-    read sections here, so they agree on what a section is called and where its body is."""
-    starts = _line_starts(text)
-    for section in _sections(_parse(text), starts, default_section):
-        yield section.path, section.start, section.end
+def sections(text: str, default_section: str) -> list[Section]:
+    """Each section (heading path, body start, body end), in order; what comes before the first heading
+    is ``default_section``. Chunks and the demo tools' citations (``tools.notes_refs``) both read
+    sections here, so they agree on what a section is called and where its body is."""
+    return _sections(_parse(text), _line_starts(text), default_section)
 
 
 def _passage_lines(tokens: list[Token]) -> Iterator[tuple[int, int]]:

@@ -8,22 +8,14 @@ fails loudly in tests instead of pointing at the wrong span.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 from knowledge.loader import bundled_notes_path
-from knowledge.markdown import sections
+from knowledge.markdown import Section, sections
 from knowledge.types import Citation
 
 NOTES_SOURCE = "study-notes.md"
-
-
-@dataclass(frozen=True)
-class _Section:
-    path: str  # "Deep Learning > Transformers > Self-Attention"
-    start: int  # first character of the body (after the heading line)
-    end: int  # first character of the next heading, or end of file
 
 
 def notes_file() -> Path:
@@ -37,11 +29,9 @@ def notes_text() -> str:
 
 
 @cache
-def _sections() -> tuple[_Section, ...]:
+def _sections() -> tuple[Section, ...]:
     """The notes' sections as the indexer reads them, so a demo's citation names the section a chunk does."""
-    text = notes_text()
-    found = sections(text, Path(NOTES_SOURCE).stem)
-    return tuple(_Section(path, start, end) for path, start, end in found)
+    return tuple(sections(notes_text(), Path(NOTES_SOURCE).stem))
 
 
 def cite_notes(section_suffix: str, phrase: str) -> Citation:
