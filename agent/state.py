@@ -22,7 +22,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
-from urllib.parse import urlsplit, urlunsplit
 
 FEEDBACK_FILE = "feedback.sqlite3"
 MEMORY_FILE = "memory.sqlite3"
@@ -79,11 +78,7 @@ class StateLocation:
         if self.kind == "sqlite":
             assert self.folder is not None
             return "sqlite://" + (str(self.folder) if self.folder.is_absolute() else f"/{self.folder}")
-        parts = urlsplit(self.conninfo)
-        if parts.password is None:
-            return self.conninfo
-        host = parts.netloc.rsplit("@", 1)[1]
-        return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{host}"))
+        return _shown(self.conninfo)
 
 
 def parse_database_url(url: str | None, home: Path) -> StateLocation:

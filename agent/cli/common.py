@@ -9,6 +9,8 @@ import typer
 
 if TYPE_CHECKING:
     from agent.core import Agent
+    from agent.settings import Settings
+    from agent.state import StateLocation
     from knowledge.notes import NotesKnowledge
 
 HomeOption = Annotated[
@@ -21,6 +23,13 @@ LlmOption = Annotated[
 ]
 UserOption = Annotated[str, typer.Option("--user", "-u", help="Whose conversation and preferences.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+
+
+def state_location(settings: Settings, url: str | None = None) -> StateLocation:
+    """The database named by ``url``, else by ATTENTIVE_DATABASE_URL, else the data home's SQLite files."""
+    from agent.state import parse_database_url
+
+    return parse_database_url(url or settings.database_url, Path(settings.home).expanduser())
 
 
 def make_agent(home: Path | None, llm: str | None = None) -> Agent:

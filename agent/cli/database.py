@@ -12,19 +12,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from agent.cli.common import HomeOption, JsonOption
+from agent.cli.common import HomeOption, JsonOption, state_location
 
 if TYPE_CHECKING:
-    from agent.state import StateLocation
-
-
-def _location(url: str | None, home: Path | None) -> StateLocation:
-    """The database named by ``url``, else by ATTENTIVE_DATABASE_URL, else the data home's SQLite files."""
-    from agent.settings import load_settings
-    from agent.state import parse_database_url
-
-    settings = load_settings(home=home)
-    return parse_database_url(url or settings.database_url, Path(settings.home).expanduser())
+    pass
 
 
 def register(app: typer.Typer) -> None:
@@ -46,8 +37,9 @@ def register(app: typer.Typer) -> None:
         """Create or migrate the memory and feedback tables; running it again changes nothing."""
         from agent.feedback.store import FeedbackStore
         from agent.memory import close_checkpointer, open_checkpointer
+        from agent.settings import load_settings
 
-        location = _location(url, home)
+        location = state_location(load_settings(home=home), url)
         store = FeedbackStore(location, upgrade=False)
         try:
             before, after = store.upgrade()

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
-from agent.cli.common import HomeOption, JsonOption
+from agent.cli.common import HomeOption, JsonOption, state_location
 
 if TYPE_CHECKING:
     import numpy as np
@@ -31,12 +31,13 @@ def _no_embed(texts: list[str]) -> np.ndarray:
 def _service(home: Path | None) -> FeedbackService:
     from agent.feedback import FeedbackService
     from agent.settings import load_settings
-    from agent.state import parse_database_url
 
     settings = load_settings(home=home)
-    location = parse_database_url(settings.database_url, Path(settings.home).expanduser())
     return FeedbackService(
-        settings.home, embed=_no_embed, default_style=settings.default_style, location=location
+        settings.home,
+        embed=_no_embed,
+        default_style=settings.default_style,
+        location=state_location(settings),
     )
 
 
