@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
-from knowledge.types import Block, Document, DocumentError
+from knowledge.types import Block, Document, DocumentError, enter_heading
 
 SKIPPED = frozenset(
     "script style noscript template svg math nav aside iframe object embed canvas select button head".split()
@@ -164,10 +164,7 @@ def html_document(data: bytes, default_section: str) -> Document:
     position = 0
     for item in items:
         if item.heading:
-            while stack and stack[-1][0] >= item.heading:
-                stack.pop()
-            stack.append((item.heading, " ".join(item.text.split())[:MAX_TITLE_CHARS]))
-            section = " > ".join(t for _, t in stack)
+            section = enter_heading(stack, item.heading, " ".join(item.text.split())[:MAX_TITLE_CHARS])
         else:
             blocks.append(Block(section, position, position + len(item.text)))
         text_parts.append(item.text)

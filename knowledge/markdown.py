@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING
 
-from knowledge.types import Block, Document
+from knowledge.types import Block, Document, enter_heading
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
@@ -94,10 +94,7 @@ def _sections(tokens: list[Token], starts: list[int], default_section: str) -> l
         found.append(Section(path, body_start, _offset(starts, token.map[0])))
         level = int(token.tag[1:])
         title = clean_heading(tokens[i + 1].content) or "(untitled)"
-        while stack and stack[-1][0] >= level:
-            stack.pop()
-        stack.append((level, title))
-        path = " > ".join(t for _, t in stack)
+        path = enter_heading(stack, level, title)
         body_start = _offset(starts, token.map[1])
     found.append(Section(path, body_start, starts[-1]))
     return found

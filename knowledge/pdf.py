@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from knowledge.types import Block, Document, DocumentError
+from knowledge.types import Block, Document, DocumentError, enter_heading
 
 MAX_PAGES = 2_000  # a 5 MB PDF of text has far fewer; thousands of pages of nothing is a bomb
 MAX_OUTLINE_ENTRIES = 5_000
@@ -247,10 +247,7 @@ def _blocks(texts: dict[int, str], headings: list[_Heading]) -> list[Block]:
         piece = 0
         for start, end, heading in cuts:
             blocks += [Block(section, s, e, number) for s, e in _paragraphs(text, piece, start)]
-            while stack and stack[-1][0] >= heading.level:
-                stack.pop()
-            stack.append((heading.level, heading.title))
-            section = " > ".join(t for _, t in stack)
+            section = enter_heading(stack, heading.level, heading.title)
             piece = end
         blocks += [Block(section, s, e, number) for s, e in _paragraphs(text, piece, len(text))]
     return blocks

@@ -102,6 +102,16 @@ class Block:
     page: int = 0
 
 
+def enter_heading(stack: list[tuple[int, str]], level: int, title: str) -> str:
+    """Open a heading of ``level`` on the stack of open headings (closing those at its level or deeper);
+    the section path it starts: "Deep Learning > Transformers > Self-Attention". Every reader's sections
+    are named this way (Markdown, PDF, HTML)."""
+    while stack and stack[-1][0] >= level:
+        stack.pop()
+    stack.append((level, title))
+    return " > ".join(t for _, t in stack)
+
+
 @dataclass(frozen=True)
 class Document:
     """A file as its reader (Markdown, PDF, HTML) understood it: the text(s) that offsets point into and the
