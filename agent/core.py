@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Unpack
 
 from agent.downloads import download_choices
 from agent.names import SURROGATE, check_name, clean_data, clean_text
@@ -28,6 +28,7 @@ from tools.base import Artifact, ToolContext, ToolResult
 from tools.hub_env import human_bytes
 
 if TYPE_CHECKING:
+    from agent.feedback.records import FeedbackDetails, FeedbackEvent
     from knowledge.embeddings import Embed
     from knowledge.types import IndexProgress
 
@@ -375,24 +376,16 @@ class Agent:
         return record
 
     # --- feedback and preferences -----------------------------------------------------------------
-    def feedback(
-        self,
-        reply_id: str,
-        score: int,
-        comment: str | None = None,
-        correction: str | None = None,
-        user: str | None = None,
-    ) -> Any:
+    def feedback(self, reply_id: str, score: int, **details: Unpack[FeedbackDetails]) -> FeedbackEvent:
         """Record feedback on a reply; it changes this user's later answers at once (on every replica).
 
-        With ``user`` (every face that knows who is asking passes it), a reply given to someone else is
+        ``details`` are a comment, a correction and ``user``, who rates. With ``user`` (every front end
+        that knows who is asking passes it: the page, the CLI, MCP, evaluation dialogues), a reply given to someone else is
         refused with ``PermissionError`` (``NotYourReply``) and nothing is stored: otherwise a stranger who
         saw a reply id could write dislikes and corrections into that user's future answers.
         """
         with _state_guard("this feedback"):
-            return self.feedback_service.feedback(
-                reply_id, score, comment=comment, correction=correction, user=user
-            )
+            return self.feedback_service.feedback(reply_id, score, **details)
 
     def _sync_routes(self, user: str) -> None:
         """The router's lessons for this user (and the promoted ones) as the feedback store holds them now:
@@ -466,6 +459,10 @@ class Agent:
         if not isinstance(source, (str, Path)):
             raise TypeError(f"forget takes a document's file name (str), got {type(source).__name__}")
         check_name("document name", Path(source).name)
+        if SURROGATE.search(
+            str(source)
+        ):  # in the folder part, which is ignored: still no name a file can have
+            check_name("document name", str(source))  # refuses it, saying why
         if user is not None:
             check_name("user", user)
         return self.knowledge.forget(source, owner=user or SHARED)

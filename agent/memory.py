@@ -11,14 +11,8 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from agent.state import (
-    CONNECT_TIMEOUT_S,
-    DENIED_TABLES_SQL,
-    StateLocation,
-    StateStoreError,
-    denied_tables_error,
-    first_line,
-)
+from agent import state
+from agent.state import StateLocation
 
 SETUP_LOCK = 0x6D65_6D6F_7279  # advisory lock key: two replicas starting at once set the tables up one by one
 POOL_MAX = 8  # connections per replica; PostgresSaver serialises its own use, the rest is head-room for setup
@@ -65,23 +59,23 @@ def _postgres_saver(location: StateLocation) -> Any:
     options = {"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row}
     newest = len(PostgresSaver.MIGRATIONS) - 1
     try:  # one plain connection first: its error says why (the pool would only say it timed out)
-        with psycopg.connect(location.conninfo, connect_timeout=CONNECT_TIMEOUT_S, **options) as conn:
+        with psycopg.connect(location.conninfo, connect_timeout=state.CONNECT_TIMEOUT_S, **options) as conn:
             if not _memory_ready(conn, newest):  # when it is, a user without CREATE may run the agent
                 conn.execute("SELECT pg_advisory_lock(%s)", (SETUP_LOCK,))
                 PostgresSaver(conn).setup()
                 conn.execute("SELECT pg_advisory_unlock(%s)", (SETUP_LOCK,))
-            denied = [row["t"] for row in conn.execute(DENIED_TABLES_SQL, (list(CHECKPOINT_TABLES),))]
+            denied = [row["t"] for row in conn.execute(state.DENIED_TABLES_SQL, (list(CHECKPOINT_TABLES),))]
     except psycopg.Error as exc:
-        raise StateStoreError(
-            f"cannot use the memory database {location.redacted()}: {first_line(exc)}"
+        raise state.StateStoreError(
+            f"cannot use the memory database {location.redacted()}: {state.first_line(exc)}"
         ) from None
     if denied:
-        raise denied_tables_error(denied, location.redacted())
+        raise state.denied_tables_error(denied, location.redacted())
     pool = ConnectionPool(
         location.conninfo,
         min_size=1,
         max_size=POOL_MAX,
-        kwargs={**options, "connect_timeout": CONNECT_TIMEOUT_S},
+        kwargs={**options, "connect_timeout": state.CONNECT_TIMEOUT_S},
         check=ConnectionPool.check_connection,
         timeout=POOL_TIMEOUT_S,
         name="attentive-memory",

@@ -2,7 +2,7 @@
 
 The bars (issue 18), all from one run on the same machine:
 
-* two replicas, 10 users each, through the chat page's own HTTP face (``bench.page_client``), every
+* two replicas, 10 users each, through the chat page's own HTTP interface (``bench.page_client``), every
   follow-up sent to the other replica than its question: 0 errors, 0 replies crossing users, every
   acknowledged rating stored exactly once;
 * the pair's throughput at least 1.3x one replica's on the same load (20 users on one page first);

@@ -65,10 +65,10 @@ def answerable(agent: Any) -> list[str]:
     """The search tool's own example questions that the bundled notes answer with a citation on their own
     (follow-ups such as "What sizes does it come in?" need an earlier question): asked once here, which
     also warms the models and the passages' sentence vectors, as a running server has them."""
-    from tools.notes_search import EXAMPLES
+    from tools.notes_search import TOOL
 
     kept = []
-    for example in EXAMPLES:
+    for example in TOOL.examples:
         if agent.chat(example.text, user="warm", session=f"warm-{len(kept)}").citations:
             kept.append(example.text)
     return kept

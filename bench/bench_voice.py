@@ -45,11 +45,11 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
     from tools.base import ToolContext
     from tools.speech import bundled_voice, generate_audio, piper_voice
 
-    files = bundled_voice()
-    if files is None:
+    model = bundled_voice()
+    if model is None:
         return [{"name": "voice_rtf_10_words", "value": None, "error": "the voice extra is not installed"}]
     tick = time.perf_counter()
-    piper_voice(files)
+    piper_voice(model)
     load_seconds = time.perf_counter() - tick
     with tempfile.TemporaryDirectory() as home:
         ctx = ToolContext(home=Path(home))
@@ -64,7 +64,7 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
                 "name": "voice_load",
                 "value": round(load_seconds, 3),
                 "unit": "s",
-                "note": f"{files.model.name} through piper-tts; once per process",
+                "note": f"{model.name} through piper-tts; once per process",
             },
             {
                 "name": "voice_rtf_10_words",

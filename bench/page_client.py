@@ -4,7 +4,7 @@ The page's chat, rating and upload handlers are private (``api_visibility="priva
 may list or call them by name), so ``gradio_client`` refuses them. The browser reaches them anyway,
 through Gradio's queue protocol (``sse_v3``): ``POST /gradio_api/queue/join`` with the handler's
 index, the inputs and the tab's ``session_hash``, then the events of ``GET /gradio_api/queue/data``.
-This client speaks that protocol, so the load and the replica tests go through the same HTTP face
+This client speaks that protocol, so the load and the replica tests go through the same HTTP interface
 a person's browser uses, without a browser (``tests/test_ui_browser.py`` covers the browser itself).
 
 Who the user is, the page decides: a signed cookie it issues, kept in a ``Browser``'s cookie jar and

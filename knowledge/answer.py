@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 import numpy as np
@@ -85,8 +85,26 @@ class AnswerStyle:
         return cls.named("brief" if text == "brief" else "detailed")
 
 
+@dataclass(frozen=True)
+class GroundedAnswer:
+    """An answer made only of the documents' sentences, each cited; or none (``in_scope`` False), naming
+    the concepts the documents never mention. A finished result: nothing changes it once composed."""
+
+    text: str
+    citations: tuple[Citation, ...] = ()
+    sentences: tuple[str, ...] = ()
+    support: tuple[float, ...] = ()
+    in_scope: bool = True
+    best_similarity: float = 0.0
+    absent: tuple[str, ...] = ()  # concepts the documents never mention (then no text)
+    related: tuple[str, ...] = ()  # sections near an absent concept, named but not cited
+
+
 @dataclass
 class Sentence:
+    """A sentence of a retrieved passage, as a candidate for the answer: where it stands in its chunk
+    (``start``..``end``), the rank of that chunk, and how well it fits the question."""
+
     chunk: Chunk
     rank: int
     start: int
@@ -94,18 +112,6 @@ class Sentence:
     text: str
     score: float = 0.0
     similarity: float = 0.0
-
-
-@dataclass
-class GroundedAnswer:
-    text: str
-    citations: list[Citation] = field(default_factory=list)
-    sentences: list[str] = field(default_factory=list)
-    support: list[float] = field(default_factory=list)
-    in_scope: bool = True
-    best_similarity: float = 0.0
-    absent: list[str] = field(default_factory=list)  # concepts the documents never mention (then no text)
-    related: list[str] = field(default_factory=list)  # sections near an absent concept, named but not cited
 
 
 def sentence_spans(chunk: Chunk) -> list[tuple[int, int]]:
@@ -152,9 +158,7 @@ class Composer:
             return GroundedAnswer(text="", in_scope=False)
         chosen = _passage_run(candidates, _best(candidates), style)
         chosen.sort(key=lambda s: (s.rank, s.start))
-        answer = self._render(chosen, question)
-        answer.best_similarity = max(s.similarity for s in candidates)
-        return answer
+        return self._render(chosen, question, max(s.similarity for s in candidates))
 
     def compose_parts(
         self, parts: list[tuple[np.ndarray, str, list[ScoredChunk]]], style: AnswerStyle, max_chunks: int = 3
@@ -178,9 +182,7 @@ class Composer:
             chosen += [s for s in run if (s.chunk.id, s.start) not in picked]
         order = {chunk_id: i for i, chunk_id in enumerate(dict.fromkeys(s.chunk.id for s in chosen))}
         chosen.sort(key=lambda s: (order[s.chunk.id], s.start))
-        answer = self._render(chosen, " ".join(question for _, question, _ in parts))
-        answer.best_similarity = weakest
-        return answer
+        return self._render(chosen, " ".join(question for _, question, _ in parts), weakest)
 
     def _candidates(
         self,
@@ -211,7 +213,7 @@ class Composer:
                 candidates.append(sentence)
         return candidates
 
-    def _render(self, chosen: list[Sentence], question: str) -> GroundedAnswer:
+    def _render(self, chosen: list[Sentence], question: str, best_similarity: float) -> GroundedAnswer:
         keys = _citation_keys(chosen, question)
         numbers: dict[tuple[str, int], int] = {}
         spans: dict[tuple[str, int], list[Sentence]] = {}
@@ -232,9 +234,10 @@ class Composer:
                 parts[-1] = f"{parts[-1]} [{numbers[keys[i]]}]"
         return GroundedAnswer(
             text=" ".join(parts),
-            citations=citations,
-            sentences=[s.text for s in chosen],
-            support=[1.0] * len(chosen),
+            citations=tuple(citations),
+            sentences=tuple(s.text for s in chosen),
+            support=(1.0,) * len(chosen),
+            best_similarity=best_similarity,
         )
 
 

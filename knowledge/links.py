@@ -28,8 +28,8 @@ from functools import cache, lru_cache
 from typing import Literal
 from urllib.parse import unquote
 
-from knowledge.loader import bundled_notes_path
-from knowledge.types import SHARED
+from knowledge.loader import bundled_notes_path, plain_text
+from knowledge.types import SHARED, Citation
 
 # The hosts the bundled study notes link to (one today: "[Explore Hugging Face Model Hub](https://huggingface.co/models)").
 # A constant, not a setting: the bundled file ships with the package, so its hosts change only with it.
@@ -252,3 +252,23 @@ def without_foreign_links(text: str, question: str = "", source: str = "", owner
         at = end
     out.append(text[at:])
     return "".join(out)
+
+
+@dataclass(frozen=True)
+class ShownCitation:
+    """A citation as every front end shows it: its section path and its quote, safe to print."""
+
+    section: str
+    quote: str
+
+
+def shown_citation(citation: Citation) -> ShownCitation:
+    """``citation``'s section path and quote as a reader is shown them (the page, MCP, the notes overview):
+    the quote's Markdown stripped as answers strip it (``plain_text``: a link or an image is its text, its
+    target dropped) and its white space run together; then in both, any link this reader may not see that
+    is left (a bare URL, an HTML tag) replaced (``without_foreign_links``)."""
+
+    def shown(text: str) -> str:
+        return without_foreign_links(text, source=citation.source, owner=citation.owner)
+
+    return ShownCitation(shown(citation.section), shown(" ".join(plain_text(citation.quote).split())))

@@ -30,7 +30,8 @@ PDF_SUFFIXES = (".pdf",)
 HTML_SUFFIXES = (".html", ".htm")
 ACCEPTED_SUFFIXES = TEXT_SUFFIXES + PDF_SUFFIXES + HTML_SUFFIXES
 MAX_CHUNK_CHARS = 1200
-LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+# A Markdown link or image; its target may hold one level of parentheses ("x_(y)"), as URLs do.
+LINK = re.compile(r"!?\[([^\]]*)\]\((?:[^()]|\([^()]*\))*\)")
 
 Kind = Literal["text", "pdf", "html"]
 _HTML_START = re.compile(rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)[\s>]", re.I | re.S)

@@ -25,7 +25,7 @@ import logging
 import re
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -67,13 +67,14 @@ FOLLOW_UP = re.compile(
 Reranker = Callable[[str, list[ScoredChunk]], list[ScoredChunk]]
 
 
-@dataclass
+@dataclass(frozen=True)
 class NotesAnswer:
+    """An answer with what it was made from: the passages found, and the query they were found for
+    (a follow-up's query carries the topic of the question before it, ``is_follow_up``)."""
+
     answer: GroundedAnswer
     retrieval: Retrieval
     query: str
-    absent: list[str] = field(default_factory=list)  # concept phrases the documents never mention
-    related: list[str] = field(default_factory=list)  # section paths near an absent concept (not an answer)
 
 
 def names_a_topic(question: str) -> bool:
@@ -333,8 +334,8 @@ class NotesKnowledge:
         """Out of scope, naming what is missing; related sections are found but nothing is quoted or cited."""
         retrieval = self.retrieve(question, k=5)
         related = related_sections(retrieval)
-        grounded = GroundedAnswer(text="", in_scope=False, absent=absent, related=related)
-        return NotesAnswer(grounded, retrieval, question, absent, related)
+        grounded = GroundedAnswer(text="", in_scope=False, absent=tuple(absent), related=tuple(related))
+        return NotesAnswer(grounded, retrieval, question)
 
     def _answer_parts(
         self, question: str, parts: list[str], style: AnswerStyle, rerank: Reranker | None

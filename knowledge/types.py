@@ -1,14 +1,15 @@
 """Plain records that cross the knowledge boundary.
 
-They are plain dataclasses so that the agent, the tools and every face can pass
-them around, serialise them to JSON and compare them in tests without knowing
+They are plain dataclasses so that the agent, the tools and every front end (the page, the CLI,
+MCP) can pass them around, serialise them to JSON and compare them in tests without knowing
 where they came from.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +79,11 @@ class Citation:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Citation:
+        """A citation back from ``to_dict`` (a stored reply, a JSON client); keys it does not know are ignored."""
+        return cls(**{spec.name: data[spec.name] for spec in fields(cls) if spec.name in data})
 
     @property
     def location(self) -> str:

@@ -1,4 +1,4 @@
-"""The Python API contract that every face relies on."""
+"""The Python API contract that every front end relies on."""
 
 from __future__ import annotations
 

@@ -261,7 +261,7 @@ def test_random_bytes_under_a_document_name_are_refused_or_read_never_raised(tmp
                 assert document.texts[chunk.page][chunk.start : chunk.end] == chunk.text
 
 
-# --- progress and citations in the faces --------------------------------------------------------------
+# --- progress and citations in the front ends -------------------------------------------------------
 
 
 def test_index_progress_counts_every_file_and_chunk_once(tmp_path: Path) -> None:

@@ -9,16 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from agent.feedback.learners import (
-    CORRECTION_THRESHOLD,
-    CorrectionsMemory,
-    RetrievalPreferences,
-    RouteCorrector,
-    StyleLearner,
-    StyleState,
-    comment_cues,
-    to_blob,
-)
+from agent.feedback import learners
+from agent.feedback.learners import StyleLearner
 from agent.feedback.store import FeedbackStore
 from knowledge.answer import AnswerStyle, answer_sentences
 from knowledge.types import Chunk, ScoredChunk
@@ -59,7 +51,7 @@ def embed() -> Callable[[list[str]], np.ndarray]:
 def test_comment_cues_read_length_and_examples(
     comment: str | None, length: int, examples: bool | None
 ) -> None:
-    cues = comment_cues(comment)
+    cues = learners.comment_cues(comment)
     assert (cues.length, cues.examples) == (length, examples)
 
 
@@ -142,7 +134,7 @@ def test_style_state_survives_json() -> None:
     learner = StyleLearner()
     state = learner.new_state()
     learner.update(state, learner.style(state), -1, "too long, give an example", FIVE_SENTENCES)
-    restored = StyleState.from_json(json.loads(json.dumps(state.to_json())))
+    restored = learners.StyleState.from_json(json.loads(json.dumps(state.to_json())))
     assert learner.style(restored) == learner.style(state) == AnswerStyle("brief", 2, True)
     assert learner.p_detailed(restored) == learner.p_detailed(state)
 
@@ -166,8 +158,8 @@ def test_the_state_rebuilt_from_json_after_every_event_matches_one_river_model_l
     ]:
         served = learner.style(state)
         learner.update(state, served, liked, comment, FIVE_SENTENCES)
-        state = StyleState.from_json(json.loads(json.dumps(state.to_json())))
-        cues = comment_cues(comment)
+        state = learners.StyleState.from_json(json.loads(json.dumps(state.to_json())))
+        cues = learners.comment_cues(comment)
         wants = (served.detail == "detailed") == (liked > 0) if cues.length == 0 else cues.length > 0
         kept.learn_one({}, wants, w=learner.cue_weight if cues.length else 1.0)
         kept.intercept = max(-learner.bound, min(learner.bound, kept.intercept))
@@ -228,7 +220,7 @@ def _candidates() -> list[ScoredChunk]:
 
 def test_liked_chunk_rises_and_disliked_falls_for_similar_questions_only(tmp_path: Path, embed) -> None:
     store = FeedbackStore(tmp_path / "fb.sqlite3")
-    prefs = RetrievalPreferences(store, embed)
+    prefs = learners.RetrievalPreferences(store, embed)
     store.add_reply(_record("r1"))
     liked = store.add_event("r1", "alice", 1, None, None)
     disliked = store.add_event("r1", "alice", -1, None, None)
@@ -261,7 +253,7 @@ TOOL_NAMES = ["attention_demo", "positional_encoding_demo", "hub_lookup", "searc
 
 
 def test_route_corrector_finds_a_tool_named_outright() -> None:
-    routes = RouteCorrector(TOOL_NAMES)
+    routes = learners.RouteCorrector(TOOL_NAMES)
     assert (
         routes.wanted_tool("no, I wanted the attention_demo", ["positional_encoding_demo"])
         == "attention_demo"
@@ -282,15 +274,17 @@ def test_route_corrector_prefers_the_routers_classifier() -> None:
         seen.append(text)
         return "hub_lookup"
 
-    routes = RouteCorrector(TOOL_NAMES, classify)
+    routes = learners.RouteCorrector(TOOL_NAMES, classify)
     assert routes.wanted_tool("no, I meant look that model up", ["search_notes"]) == "hub_lookup"
     assert seen == ["no, I meant look that model up"]
-    abstaining = RouteCorrector(TOOL_NAMES, lambda text: None)
+    abstaining = learners.RouteCorrector(TOOL_NAMES, lambda text: None)
     assert abstaining.wanted_tool("I wanted the attention demo instead", []) == "attention_demo"
 
 
 def test_route_corrector_does_not_invent_routes_from_content_or_style_complaints() -> None:
-    eager = RouteCorrector(TOOL_NAMES, lambda text: "search_notes")  # a classifier always has some best guess
+    eager = learners.RouteCorrector(
+        TOOL_NAMES, lambda text: "search_notes"
+    )  # a classifier always has some best guess
     assert eager.wanted_tool("No, that's wrong: it divides by sqrt(d_k)", []) is None
     assert eager.wanted_tool("too long, I wanted it shorter", ["search_notes"]) is None
     assert eager.wanted_tool("too long, I wanted it shorter", []) is None
@@ -324,8 +318,8 @@ def test_correction_threshold_separates_paraphrases_from_other_topics(embed) -> 
     vectors = embed([text for pair in pairs for text in pair])
     cosines = [float(vectors[2 * i] @ vectors[2 * i + 1]) for i in range(len(pairs))]
     paraphrases, others = cosines[: len(PARAPHRASES)], cosines[len(PARAPHRASES) :]
-    assert min(paraphrases) >= CORRECTION_THRESHOLD
-    assert max(others) < CORRECTION_THRESHOLD
+    assert min(paraphrases) >= learners.CORRECTION_THRESHOLD
+    assert max(others) < learners.CORRECTION_THRESHOLD
 
 
 def test_corrections_memory_finds_a_users_correction_for_a_paraphrase_only(tmp_path: Path, embed) -> None:
@@ -333,11 +327,13 @@ def test_corrections_memory_finds_a_users_correction_for_a_paraphrase_only(tmp_p
     store.add_reply(_record("r1"))
     event = store.add_event("r1", "alice", -1, None, "It uses sines and cosines of different frequencies.")
     question = "What is positional encoding?"
-    store.add_correction(event.id, "alice", question, event.correction or "", to_blob(embed([question])[0]))
-    memory = CorrectionsMemory(store, embed)
+    store.add_correction(
+        event.id, "alice", question, event.correction or "", learners.to_blob(embed([question])[0])
+    )
+    memory = learners.CorrectionsMemory(store, embed)
 
     (found,) = memory.corrections_for("alice", "How do positional encodings work?")
-    assert found.text.startswith("It uses sines") and found.similarity >= CORRECTION_THRESHOLD
+    assert found.text.startswith("It uses sines") and found.similarity >= learners.CORRECTION_THRESHOLD
     assert memory.corrections_for("alice", "What is a diffusion model?") == []
     assert memory.corrections_for("bob", "How do positional encodings work?") == []
 

@@ -273,7 +273,9 @@ def test_the_notes_overview_shows_no_planted_link(planted: NotesKnowledge, tmp_p
     result = notes_overview(ToolContext(tmp_path, knowledge=planted))
     assert len(result.citations) == 5
     assert not any(marker in result.text for marker in MARKERS), result.text
-    assert result.text.count(LINK_REMOVED) >= 4  # the openings are shown, their links replaced
+    # the openings are shown: a bare URL, a data URI and an HTML tag replaced, a Markdown link or image as its text
+    assert result.text.count(LINK_REMOVED) == 3
+    assert "feature space m where" in result.text and "shrinks weights a little" in result.text
 
 
 def test_quotes_on_the_page_and_over_mcp_are_inert() -> None:
@@ -298,3 +300,24 @@ def test_quotes_on_the_page_and_over_mcp_are_inert() -> None:
     # The bundled notes' own link stays in their quotes, as text.
     own = Citation("Hub", BUNDLED, 0, 10, "Browse https://huggingface.co/models today.", "c2")
     assert "huggingface.co/models" in citations_markdown([own])
+
+
+def test_the_page_and_mcp_show_a_citation_alike() -> None:
+    """One reading of a citation for every front end: the page only escapes it for Markdown on top."""
+    from agent.ui.mcp_tools import format_result
+    from agent.ui.render import citations_markdown
+    from tools.base import ToolResult
+
+    citation = Citation(
+        "Notes > *Attention*",
+        "notes.md",
+        0,
+        10,
+        "Attention  **weighs** tokens; see [the demo](https://evil.example/a) or\nhttps://evil.example/b.",
+        "c1",
+    )
+    mcp = format_result(ToolResult(text="Answer.", citations=[citation]))
+    page = citations_markdown([citation.to_dict()])  # a stored reply's citation comes back as a dict
+    assert f'- Notes > *Attention*: "Attention weighs tokens; see the demo or {LINK_REMOVED}."' in mcp
+    assert "Attention weighs tokens; see the demo or \\(link removed\\)." in page
+    assert "evil.example" not in mcp + page

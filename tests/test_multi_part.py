@@ -109,7 +109,7 @@ def test_multi_part_sentences_are_quotes_of_their_citations(knowledge: NotesKnow
 
 def test_a_part_the_notes_lack_is_named(knowledge: NotesKnowledge) -> None:
     found = knowledge.answer("Compare RNNs and transformers", DETAILED)
-    assert found.absent == ["RNNs"] and not found.answer.citations
+    assert found.answer.absent == ("RNNs",) and not found.answer.citations
 
 
 def test_grounded_answers_stay_fast(knowledge: NotesKnowledge) -> None:

@@ -76,6 +76,33 @@ def test_every_tool_module_declares_one_tool_with_a_unique_name() -> None:
         assert declaration.examples and declaration.offer and declaration.description
 
 
+def test_every_phrasings_file_belongs_to_a_tool_and_reads_back_as_its_examples() -> None:
+    """A file whose tool was renamed would be read by nothing and teach the intent model nothing."""
+    from importlib import resources
+
+    from tools.registry import EXAMPLES_FOLDER, examples_of
+
+    by_name = {d.name: d for d in discover()}
+    folder = resources.files("tools").joinpath(*EXAMPLES_FOLDER)
+    files = sorted(p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml"))
+    assert files == sorted(by_name)
+    for name in files:
+        assert by_name[name].examples == examples_of(name)
+        assert all(example.text.strip() for example in by_name[name].examples)
+
+
+def test_a_malformed_phrasing_is_refused_naming_its_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from tools import registry
+
+    (tmp_path / "broken.toml").write_text('examples = ["fine", { args = { x = 1 } }]\n')
+    monkeypatch.setattr(registry.resources, "files", lambda package: tmp_path)
+    monkeypatch.setattr(registry, "EXAMPLES_FOLDER", ())
+    with pytest.raises(ValueError, match=r"broken\.toml: each example is a string"):
+        registry.examples_of("broken")
+
+
 def test_a_declaration_is_named_after_its_function_and_described_by_its_docstring_opening(
     toy_package: str,
 ) -> None:

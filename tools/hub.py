@@ -13,19 +13,20 @@ import json
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from knowledge.types import Citation
 from tools import hub_env
 from tools.arguments import hub_args
 from tools.base import Artifact, ToolContext, ToolInputError, ToolResult, ToolUnavailable
 from tools.deadline import run_with_deadline
+from tools.fields import not_blank
 from tools.hub_env import human_bytes, human_count
 from tools.hub_ids import load_snapshot, resolve_model_id, snapshot_record, suggestions
 from tools.hub_notes import relate
-from tools.registry import Example, ToolDeclaration
+from tools.registry import ToolDeclaration
 
 HUB_TIMEOUT_S = 4.0
 MAX_COMPARE = 6
@@ -57,6 +58,11 @@ FIELDS = [
 ]
 
 
+HubQuery = Annotated[
+    str, Field(max_length=MAX_QUERY_CHARS), not_blank("give a few words such as 'text to speech'")
+]
+
+
 class HubLookupArgs(BaseModel):
     """Arguments of hub_lookup; give exactly one of model_id, query, compare."""
 
@@ -64,10 +70,8 @@ class HubLookupArgs(BaseModel):
         default=None,
         description="One Hugging Face model id or short name to describe, e.g. 'gpt2', 'bark', 'suno/bark'.",
     )
-    query: str | None = Field(
-        default=None,
-        max_length=MAX_QUERY_CHARS,
-        description="Free-text search of the Hub, e.g. 'text to speech' or 'stable diffusion'.",
+    query: HubQuery | None = Field(
+        default=None, description="Free-text search of the Hub, e.g. 'text to speech' or 'stable diffusion'."
     )
     compare: list[str] | None = Field(
         default=None,
@@ -75,13 +79,6 @@ class HubLookupArgs(BaseModel):
         max_length=MAX_COMPARE,
         description="Two to six model ids or short names to compare side by side in a table.",
     )
-
-    @field_validator("query")
-    @classmethod
-    def _not_blank(cls, query: str | None) -> str | None:
-        if query is not None and not query.strip():
-            raise ValueError("is empty; give a few words such as 'text to speech'")
-        return query.strip() if query is not None else None
 
     @model_validator(mode="after")
     def _exactly_one(self) -> HubLookupArgs:
@@ -486,31 +483,6 @@ def _compare(ctx: ToolContext, names: list[str], timeout: float) -> ToolResult:
 # --------------------------------------------------------------------------- the tool
 
 
-EXAMPLES = (
-    Example("Look up gpt2 on the Hugging Face Hub", {"model_id": "gpt2"}),
-    Example("How many downloads does bert-base-uncased have?", {"model_id": "bert-base-uncased"}),
-    Example("Compare gpt2 and gpt-neo on the Hub", {"compare": ["gpt2", "gpt-neo"]}),
-    Example("Find text-to-speech models on the hub"),
-    Example("What license does stable-diffusion-v1-5 have?", {"model_id": "stable-diffusion-v1-5"}),
-    Example("Search the Hub for sentiment models"),
-    Example("Show me model info for suno/bark", {"model_id": "suno/bark"}),
-    Example("How many likes does llama-2-7b have on Hugging Face?", {"model_id": "llama-2-7b"}),
-    Example("what's the model card of distilbert say"),
-    Example("check huggingface for EleutherAI/gpt-neo-125m", {"model_id": "EleutherAI/gpt-neo-125m"}),
-    Example("which is more popular on the hub, bark or gpt2?"),
-    Example("list some image generation models on hugging face"),
-    Example("When was gpt2 last updated on the Hub?"),
-    Example("How big is the download of meta-llama/Llama-2-7b-hf?"),
-    Example("Is whisper available on Hugging Face and under what licence?"),
-    Example("fetch hub stats for t5-small"),
-    Example("What does the Hub say about gpt-neo?"),
-    Example("what does hugging face list for whisper"),
-    Example("check the hub page of stable-diffusion-v1-5"),
-    Example("pull up the model card for bert-base-uncased"),
-    Example("is bark popular on the hub right now?"),
-)
-
-
 def hub_lookup(
     ctx: ToolContext,
     model_id: str | None = None,
@@ -533,4 +505,4 @@ def hub_lookup(
     return result
 
 
-TOOL = ToolDeclaration.of(hub_lookup, HubLookupArgs, hub_args, "Look it up on the Hugging Face Hub", EXAMPLES)
+TOOL = ToolDeclaration.of(hub_lookup, HubLookupArgs, hub_args, "Look it up on the Hugging Face Hub")

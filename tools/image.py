@@ -8,13 +8,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field
 
 from tools import image_cost
 from tools.arguments import generate_image_args
 from tools.base import Artifact, ToolContext, ToolInputError, ToolResult, ToolUnavailable
-from tools.media import EXTRA_HINT, is_loaded, load_once, locate, not_blank
-from tools.registry import Example, ToolDeclaration
+from tools.fields import user_text
+from tools.media import DESCRIBE, EXTRA_HINT, is_loaded, load_once, locate
+from tools.registry import ToolDeclaration
 
 DEFAULT_IMAGE_MODEL = "stable-diffusion-v1-5/stable-diffusion-v1-5"
 PIPELINE_MARKER = "model_index.json"  # a diffusers pipeline folder has one
@@ -22,14 +23,14 @@ MAX_STEPS = 100
 MAX_IMAGE_PROMPT_CHARS = 1000
 
 
-class GenerateImageArgs(BaseModel):
-    """Arguments of generate_image."""
+ImagePrompt = user_text(MAX_IMAGE_PROMPT_CHARS, "What the picture should show, in English.", hint=DESCRIBE)
 
-    prompt: str = Field(
-        min_length=1,
-        max_length=MAX_IMAGE_PROMPT_CHARS,
-        description="What the picture should show, in English.",
-    )
+
+class GenerateImageArgs(BaseModel):
+    """Arguments of generate_image: what to draw and with which pipeline; the picture's size is the
+    pipeline's own (512x512 for Stable Diffusion 1.5), and steps and seed are the knobs a user turns."""
+
+    prompt: ImagePrompt
     model: str = Field(
         default=DEFAULT_IMAGE_MODEL,
         description="A text-to-image diffusers model: Hub id in the local cache or a local pipeline folder.",
@@ -38,8 +39,6 @@ class GenerateImageArgs(BaseModel):
         default=25, ge=1, le=MAX_STEPS, description="Denoising steps (1..100); more is slower and finer."
     )
     seed: int | None = Field(default=None, ge=0, description="Fix for a reproducible picture (0 or more).")
-
-    _prompt_not_blank = field_validator("prompt")(not_blank)
 
 
 def _diffusion_pipeline(folder: str) -> Any:
@@ -85,30 +84,6 @@ def _say_how_long(
     )
 
 
-EXAMPLES = (
-    Example("Generate an image of a cat sitting on a mat", {"prompt": "a cat sitting on a mat"}),
-    Example("Draw a picture of a cat astronaut", {"prompt": "a cat astronaut"}),
-    Example("Make an image with stable diffusion of a red car"),
-    Example("Create a picture of a robot painting"),
-    Example("Paint an illustration of a forest"),
-    Example("sketch a lighthouse at night"),
-    Example("I'd like a photo-realistic image of a mountain lake"),
-    Example("render a picture of a futuristic city with 30 steps", {"steps": 30}),
-    Example("can you draw me a dragon"),
-    Example("make a drawing of two dogs playing"),
-    Example("paint a watercolour of a sailing boat"),
-    Example("generate a logo image for my study group"),
-    Example("show me a picture of a neural network brain made of circuits, generated"),
-    Example("create an illustration of a teacher and a robot"),
-    Example("produce an image of a bowl of fruit with seed 7", {"seed": 7}),
-    Example("paint a mountain at sunrise"),
-    Example("draw an old castle in the rain"),
-    Example("Could you paint me a portrait of a scientist?"),
-    Example("illustrate a story book cover with a fox"),
-    Example("picture of a sunset over a lake please"),
-)
-
-
 def generate_image(
     ctx: ToolContext, prompt: str, model: str = DEFAULT_IMAGE_MODEL, steps: int = 25, seed: int | None = None
 ) -> ToolResult:
@@ -150,16 +125,8 @@ def generate_image(
     path = ctx.artifact_path("image", ".png")
     image.save(path, format="PNG")
     caption = f"{text[:80]} — {source.label}, {steps} steps" + (f", seed {seed}" if seed is not None else "")
-    data = {
-        "model": source.label,
-        "steps": steps,
-        "seed": seed,
-        "width": image.width,
-        "height": image.height,
-        "seconds": seconds,
-        "expected_seconds": expected,
-        "path": str(path),
-    }
+    data = {"model": source.label, "steps": steps, "seed": seed, "width": image.width, "height": image.height}
+    data |= {"seconds": seconds, "expected_seconds": expected, "path": str(path)}  # how long it took, where
     reply = (
         f"Made a {image.width}x{image.height} image with {source.label} in {steps} steps ({seconds:.1f} s; "
         f"expected about {image_cost.duration(expected)})."
@@ -168,5 +135,5 @@ def generate_image(
 
 
 TOOL = ToolDeclaration.of(
-    generate_image, GenerateImageArgs, generate_image_args, "Make a picture of it", EXAMPLES, mcp=False
+    generate_image, GenerateImageArgs, generate_image_args, "Make a picture of it", mcp=False
 )

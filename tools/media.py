@@ -1,4 +1,4 @@
-"""What the image and speech tools share: finding a local model folder, refusing a blank prompt.
+"""What the image and speech tools share: finding a local model folder, loading a model once.
 
 Stable Diffusion goes through diffusers (``tools/image.py``), Bark or any text-to-speech model
 through a transformers pipeline (``tools/speech.py``, whose default is an offline Piper voice). Their
@@ -19,6 +19,7 @@ from tools import hub_env
 from tools.hub_ids import resolve_model_id
 
 EXTRA_HINT = "pip install attentive-agent[media]"
+DESCRIBE = "describe what to generate"  # what a blank image or speech prompt is told to give
 
 # One loaded model per kind per process (Bark alone is 1.7 GB, a diffusion pipeline as much); the lock
 # makes concurrent first calls load once and share it. onnxruntime's InferenceSession.run is thread-safe
@@ -41,13 +42,6 @@ def is_loaded(kind: str, key: str) -> bool:
     """Whether the model of ``kind`` from ``key`` is already in memory (its first call pays no load)."""
     held = _loaded.get(kind)
     return held is not None and held[0] == key
-
-
-def not_blank(text: str) -> str:
-    """A prompt's words without surrounding spaces; a field validator refusing a blank prompt."""
-    if not text.strip():
-        raise ValueError("is empty; describe what to generate")
-    return text.strip()
 
 
 @dataclass(frozen=True)

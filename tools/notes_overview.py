@@ -12,10 +12,10 @@ from itertools import groupby
 from pydantic import BaseModel, Field
 
 from knowledge.answer import sentence_spans
-from knowledge.links import without_foreign_links
+from knowledge.links import shown_citation
 from knowledge.types import Chunk, Citation
 from tools.base import ToolContext, ToolInputError, ToolResult
-from tools.registry import Example, ToolDeclaration
+from tools.registry import ToolDeclaration
 
 MAX_SECTIONS = 60  # a long upload still gives a readable overview; the reply says how many were left out
 
@@ -34,24 +34,6 @@ def _opening(chunk: Chunk) -> Citation:
     """The chunk's first sentence as a citation (the whole chunk when it has no sentence end)."""
     start, end = (sentence_spans(chunk) or [(chunk.start, chunk.end)])[0]
     return chunk.cite(start, end)
-
-
-EXAMPLES = (
-    Example("Give me an overview of my notes"),
-    Example("Summarize my notes"),
-    Example("What topics do my notes cover?"),
-    Example("what's in my notes"),
-    Example("give me a summary of everything in the notes"),
-    Example("list the sections of my study notes"),
-    Example("What do my notes talk about overall?"),
-    Example("Can you outline my notes for me?"),
-    Example("sum up the notes"),
-    Example("what subjects are in my study material"),
-    Example("Show me the table of contents of my notes"),
-    Example("recap my notes in bullet points"),
-    Example("What did I write notes about?"),
-    Example("high-level overview of the notes please"),
-)
 
 
 def notes_overview(ctx: ToolContext, source: str = "") -> ToolResult:
@@ -74,13 +56,8 @@ def notes_overview(ctx: ToolContext, source: str = "") -> ToolResult:
     citations = [_opening(chunk) for chunk in shown]
     sources = sorted({c.source for c in shown})
     lines = [f"Your notes ({', '.join(sources)}) cover {len(firsts)} sections:"]
-    for number, citation in enumerate(citations, start=1):
-        # Shown as written, so a link or an image the reader may not see is replaced (``knowledge.links``).
-        opening = without_foreign_links(
-            " ".join(citation.quote.replace("*", "").split()), source=citation.source, owner=citation.owner
-        )
-        section = without_foreign_links(citation.section, source=citation.source, owner=citation.owner)
-        lines.append(f"- **{section}**: {opening} [{number}]")
+    for number, citation in enumerate(map(shown_citation, citations), start=1):
+        lines.append(f"- **{citation.section}**: {citation.quote} [{number}]")
     if len(firsts) > len(shown):
         lines.append(f"- …and {len(firsts) - len(shown)} more sections.")
     if not citations:
@@ -98,6 +75,4 @@ def no_args(text: str) -> dict[str, str]:
     return {}
 
 
-TOOL = ToolDeclaration.of(
-    notes_overview, NotesOverviewArgs, no_args, "Give an overview of my notes", EXAMPLES
-)
+TOOL = ToolDeclaration.of(notes_overview, NotesOverviewArgs, no_args, "Give an overview of my notes")

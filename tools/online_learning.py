@@ -19,7 +19,7 @@ from tools.arguments import online_args
 from tools.base import Artifact, ToolContext, ToolResult
 from tools.figures import pyplot, save_figure
 from tools.notes_refs import cite_notes
-from tools.registry import Example, ToolDeclaration
+from tools.registry import ToolDeclaration
 
 FEATURES = ("price", "warm_colours", "sporty", "novelty")
 TASTE_BEFORE = (-1.5, 2.0, 0.5, 0.0)  # likes cheap, warm-coloured items
@@ -80,25 +80,6 @@ class OnlineLearningDemoArgs(BaseModel):
                 f"retrains are allowed, so use retrain_every >= {-(-steps // MAX_RETRAINS)}"
             )
         return retrain_every
-
-
-EXAMPLES = (
-    Example("Simulate online vs batch learning when the user's taste drifts"),
-    Example("Compare online learning and batch learning under drift in a simulation"),
-    Example("Show online vs batch learning in action"),
-    Example("Simulate user preferences that drift"),
-    Example("Run the online learning demo"),
-    Example("Demonstrate concept drift with an online learner"),
-    Example("Show how an online model adapts when preferences change"),
-    Example("run the online learning demo with 4000 steps", {"steps": 4000}),
-    Example("simulate drift and retrain the batch model every 250 events", {"retrain_every": 250}),
-    Example("plot accuracy of an online learner vs a batch learner over time"),
-    Example("Can I see a simulation of preferences drifting?"),
-    Example("Run a drift experiment comparing online and batch models"),
-    Example("visualise how batch retraining lags behind after a drift"),
-    Example("demo: online learner vs periodic retraining"),
-    Example("simulate a stream of user events with a change at step 500", {"drift_at": 500}),
-)
 
 
 def online_learning_demo(
@@ -294,5 +275,5 @@ def _draw(
 
 
 TOOL = ToolDeclaration.of(
-    online_learning_demo, OnlineLearningDemoArgs, online_args, "Compare online and batch learning", EXAMPLES
+    online_learning_demo, OnlineLearningDemoArgs, online_args, "Compare online and batch learning"
 )

@@ -22,7 +22,7 @@ from tools.base import Artifact, ToolContext, ToolInputError, ToolResult
 from tools.demo_models import load_model, one_torch_thread
 from tools.figures import pyplot, save_figure
 from tools.notes_refs import cite_notes
-from tools.registry import Example, ToolDeclaration
+from tools.registry import ToolDeclaration
 
 DEFAULT_SENTENCES = ("The cat in the tree", "The tree in the cat")
 CONTROL = "Stock markets fell sharply on Monday"
@@ -101,33 +101,6 @@ def sinusoidal_encoding(positions: int, dim: int) -> Any:
     pe[:, 0::2] = np.sin(pos * rate)
     pe[:, 1::2] = np.cos(pos * rate)
     return pe
-
-
-EXAMPLES = (
-    Example(
-        "Show positional encoding for 'The cat in the tree' vs 'The tree in the cat'",
-        {"sentences": ["The cat in the tree", "The tree in the cat"]},
-    ),
-    Example("Show me positional encoding"),
-    Example("Plot the sinusoidal positional encoding"),
-    Example("Demonstrate why word order matters with positional encodings"),
-    Example(
-        "Compare 'The dog bit the man' and 'The man bit the dog' with position embeddings",
-        {"sentences": ["The dog bit the man", "The man bit the dog"]},
-    ),
-    Example("Visualize position embeddings of a real model"),
-    Example("Run the positional encoding demo with 64 positions", {"positions": 64}),
-    Example("draw the sine and cosine position signals with 128 dimensions", {"dim": 128}),
-    Example("Can I see a heatmap of positional encodings?"),
-    Example("plot positional encodings for 100 positions", {"positions": 100}),
-    Example("show me how the order of words changes the embeddings with and without positions"),
-    Example("Visualise the positional encoding matrix"),
-    Example("Graph the sinusoid waves that encode token positions"),
-    Example("demo positional encodings please"),
-    Example("Show me what positional encodings look like as a picture"),
-    Example("demonstrate how positional encoding keeps track of word order"),
-    Example("prove with a demo that transformers need positions"),
-)
 
 
 def positional_encoding_demo(
@@ -366,5 +339,5 @@ def _draw_similarity(ctx: ToolContext, learned_sim: Any, sin_sim: Any, dim: int)
 
 
 TOOL = ToolDeclaration.of(
-    positional_encoding_demo, PositionalEncodingDemoArgs, positional_args, "Draw position encodings", EXAMPLES
+    positional_encoding_demo, PositionalEncodingDemoArgs, positional_args, "Draw position encodings"
 )

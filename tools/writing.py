@@ -1,8 +1,9 @@
 """What a writing request asks for, and when the text written for it is finished.
 
-``plan_writing`` reads the request's form from a small declared table (``FORMS``: haiku,
-limerick, poem, email, story, summary, list, explanation, ...) and a length the user asked
-for ("in 50 words", "three sentences", "two paragraphs", "5 tips", "a short ..."). The model
+``plan_writing`` reads the request's form from a small data table (``FORMS``, read from
+``tools/data/forms.toml``: haiku, limerick, poem, email, story, summary, list, explanation, ...)
+and a length the user asked for ("in 50 words", "three sentences", "two paragraphs", "5 tips",
+"a short ..."). The model
 gets the user's own text unchanged, followed by one line saying what shape the answer takes,
 and a token budget that fits the form and the length.
 
@@ -16,7 +17,9 @@ repeated tail) is cut from the final text only.
 from __future__ import annotations
 
 import re
+import tomllib
 from dataclasses import dataclass
+from importlib import resources
 from typing import Literal
 
 Unit = Literal["word", "sentence", "paragraph", "line", "item"]
@@ -64,110 +67,16 @@ class Form:
     numbered: bool = False  # a numbered list: "1." opens it, and each asked item gets its number
 
 
-def _cues(words: str) -> tuple[str, ...]:
-    return tuple(words.split())
+def _read_forms() -> tuple[Form, ...]:
+    """The forms table, ``tools/data/forms.toml``: data (request words, instructions, budgets) that is
+    tuned by reading the writing bench's outputs, kept apart from the code that applies it."""
+    from pydantic import TypeAdapter
+
+    rows = tomllib.loads(resources.files("tools").joinpath("data", "forms.toml").read_text(encoding="utf-8"))
+    return tuple(TypeAdapter(list[Form]).validate_python(rows["form"]))
 
 
-FORMS: tuple[Form, ...] = (
-    Form(
-        "haiku",
-        _cues("haiku haikus"),
-        "Write it as a haiku: three short lines (5, 7 and 5 syllables), with no title.",
-        48,
-        Length(3, "line"),
-        in_lines=True,
-        line_words=6,
-    ),
-    Form(
-        "limerick",
-        _cues("limerick limericks"),
-        "Write it as a limerick: five lines rhyming AABBA, with no title.",
-        90,
-        Length(5, "line"),
-        in_lines=True,
-        line_words=9,
-    ),
-    Form(
-        "poem",
-        _cues(
-            "poem poems poetry verse verses ode ballad rhyme rhymes "
-            "song songs sonnet lyrics rap jingle anthem lullaby elegy"
-        ),
-        "Write it in short lines, and end it with a closing line.",
-        160,
-        in_lines=True,
-    ),
-    Form(
-        "email",
-        _cues("email emails e-mail mail letter letters memo invitation thank-you postcard apology complaint"),
-        "Start with a greeting (Dear ..., or Hi ...,), keep it to a few short paragraphs, "
-        "and end with a sign-off (Best regards,) and a name.",
-        260,
-        signed=True,
-        opening=("Dear", "Hi", "Hello"),
-        sign_off="Best regards,",
-    ),
-    Form(
-        "story",
-        _cues(
-            "story stories tale tales fable fables anecdote narrative parable legend myth fairytale bedtime"
-        ),
-        "Tell the whole story in a few paragraphs and give it a clear ending.",
-        380,
-    ),
-    Form(
-        "summary",
-        _cues("summary summarize summarise summarizing summarising recap tldr gist synopsis"),
-        "Answer with a short summary in your own words.",
-        130,
-    ),
-    Form(
-        "list",
-        _cues(
-            "list lists tips ideas steps reasons ways items bullets "
-            "bullet points checklist suggestions examples names facts benefits advantages pros"
-        ),
-        "Answer with a numbered list, one short item per line.",
-        240,
-        in_lines=True,
-        numbered=True,
-    ),
-    Form(
-        "short",
-        _cues("tweet tweets post caption slogan tagline headline title toast bio motto quote greeting"),
-        "Keep it to one or two sentences.",
-        70,
-    ),
-    Form(
-        "joke",
-        _cues("joke jokes pun puns riddle riddles one-liner"),
-        "Keep it short and end with the punchline or the answer.",
-        80,
-    ),
-    Form(
-        "dialogue",
-        _cues("dialogue dialog conversation script interview chat"),
-        "Write it as a dialogue, one line per turn starting with the speaker's name and a colon, "
-        "and bring the conversation to an end.",
-        300,
-        in_lines=True,
-    ),
-    Form(
-        "essay",
-        _cues(
-            "essay essays article blog report speech review paragraph "
-            "paragraphs description introduction overview biography profile ad advert pitch"
-        ),
-        "Write a few short paragraphs and end with a concluding sentence.",
-        380,
-    ),
-    Form(
-        "explanation",
-        _cues("explain explanation describe define definition compare clarify teach"),
-        "Explain it clearly in plain words, in one or two short paragraphs.",
-        240,
-    ),
-)
+FORMS = _read_forms()
 PROSE = Form("prose", (), "", 250)
 EXPLANATION = next(f for f in FORMS if f.name == "explanation")
 # A request that opens with a question word asks for an explanation ("How do I write a haiku?").

@@ -11,7 +11,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Self, TypedDict
 
 from agent.types import Artifact, Choice, Citation, Reply, ToolCall
 from knowledge.answer import AnswerStyle
@@ -45,6 +45,15 @@ class StoredRecord:
                 value = bool(value)
             values[spec.name] = value
         return cls(**values)
+
+
+class FeedbackDetails(TypedDict, total=False):
+    """What a rating may carry besides its score, as ``FeedbackService.feedback`` takes it: the
+    ``Agent`` passes these on unchanged (PEP 692 ``Unpack``), so they are named once."""
+
+    comment: str | None
+    correction: str | None
+    user: str | None
 
 
 @dataclass(frozen=True)
@@ -104,7 +113,7 @@ class ReplyRecord(StoredRecord):
         return Reply(
             id=self.id,
             text=self.text,
-            citations=[Citation(**_known(Citation, c)) for c in self.citations],
+            citations=[Citation.from_dict(c) for c in self.citations],
             tool_calls=[_tool_call(c) for c in self.tool_calls],
             artifacts=[_artifact(a) for a in self.artifacts],
             user=self.user,
@@ -112,12 +121,6 @@ class ReplyRecord(StoredRecord):
             style=AnswerStyle.from_value(self.style).detail,
             choices=[Choice.from_dict(c) for c in self.choices],
         )
-
-
-def _known(record: type[Any], data: dict[str, Any]) -> dict[str, Any]:
-    """The entries of ``data`` that are fields of ``record``."""
-    names = {f.name for f in fields(record)}
-    return {key: value for key, value in data.items() if key in names}
 
 
 def _artifact(data: dict[str, Any]) -> Artifact:

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from knowledge.links import without_foreign_links
+from knowledge.links import shown_citation
 from tools.base import ToolResult
 from tools.registry import ToolDeclaration
 
@@ -53,10 +53,8 @@ def format_result(result: ToolResult | str, artifacts_dir: Path | None = None) -
     parts = [result.text]
     if result.citations:
         parts.append("Sources:")
-        for c in result.citations:
-            section = without_foreign_links(c.section, source=c.source, owner=c.owner)
-            quote = without_foreign_links(" ".join(c.quote.split()), source=c.source, owner=c.owner)
-            parts.append(f'- {section}: "{quote}"')
+        for citation in map(shown_citation, result.citations):
+            parts.append(f'- {citation.section}: "{citation.quote}"')
     for a in result.artifacts:
         shown = artifact_name(a.path, artifacts_dir) if artifacts_dir is not None else Path(a.path).name
         parts.append(f"[{a.kind}] {a.caption}: {shown}")

@@ -15,9 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from agent.types import HistoryEntry, StreamEvent
-from knowledge.links import without_foreign_links
-from knowledge.loader import plain_text
-from knowledge.types import SHARED, source_location
+from knowledge.links import shown_citation, without_foreign_links
+from knowledge.types import Citation
 
 REPLY_PREFIX = "reply-"
 MAX_CHOICES = 3  # choice buttons under the chat; a clarifying question offers two
@@ -86,25 +85,27 @@ def inert(text: str, source: str = "", owner: str | None = None) -> str:
     """Document text as the page may show it inside Markdown: links it may not show replaced
     (``knowledge.links``) and markup characters escaped, so a quote, a section title or a file name is drawn
     as text, never as an image, a tag or a link that the reader's browser fetches."""
-    return MARKUP.sub(r"\\\1", without_foreign_links(text, source=source, owner=owner))
+    return escaped(without_foreign_links(text, source=source, owner=owner))
+
+
+def escaped(text: str) -> str:
+    """``text`` with Markdown and HTML markup characters escaped, so it is drawn as it reads."""
+    return MARKUP.sub(r"\\\1", text)
 
 
 def citations_markdown(citations: Iterable[Any]) -> str:
     """The sources of an answer: section path and quoted span, one per line."""
     lines = []
-    for number, citation in enumerate(citations, start=1):
-        source = str(_get(citation, "source", "") or "")
-        owner = str(_get(citation, "owner", SHARED))
-        section = inert(str(_get(citation, "section", "") or "(no section)"), source, owner)
-        # Emphasis and link markup stripped as in answers (``plain_text``), then what is left made inert.
-        quote = without_foreign_links(
-            " ".join(plain_text(str(_get(citation, "quote", ""))).split()), source=source, owner=owner
+    for number, given in enumerate(citations, start=1):
+        citation = given if isinstance(given, Citation) else Citation.from_dict(given)
+        shown = shown_citation(citation)
+        quote = (
+            shown.quote if len(shown.quote) <= MAX_QUOTE_CHARS else shown.quote[: MAX_QUOTE_CHARS - 1] + "…"
         )
-        if len(quote) > MAX_QUOTE_CHARS:
-            quote = quote[: MAX_QUOTE_CHARS - 1] + "…"
-        page = int(_get(citation, "page", 0) or 0)  # "slides.pdf, p. 12" for a PDF's page
-        where = f"**{section}**" + (f" ({inert(source_location(source, page))})" if source else "")
-        lines.append(f"{number}. {where}: “{inert(quote, source, owner)}”")
+        # "slides.pdf, p. 12" for a PDF's page; what is shown made inert, so it stays text
+        where = f"**{escaped(shown.section or '(no section)')}**"
+        where += f" ({inert(citation.location)})" if citation.source else ""
+        lines.append(f"{number}. {where}: “{escaped(quote)}”")
     if not lines:
         return ""
     return "**Sources**\n\n" + "\n".join(lines)
