@@ -109,7 +109,7 @@ GENERIC_WORDS = """
     name named known application applications apply applied implement implemented implementation common popular
     modern typical standard famous various exist exists existing today nowadays currently practice practical
     everything anything nothing actual become becomes became write writes wrote written noted study studied
-    said read
+    said read one another
 """
 GENERIC = frozenset(f for word in GENERIC_WORDS.split() for f in forms(word))
 NEAR_CACHE = 50_000
@@ -229,8 +229,15 @@ _DEVELOP = (
 )
 _RELATE = (
     r"(?:relate|relates|related|connect|connects|connected|compare|compared|differ|differs|different|linked|"
-    r"tie|tied|fit|fits)"
+    r"tie|tied|fit|fits|similar|distinct|the same(?: thing)?)"
 )
+# Distinction, the other half of comparing: what separates X from Y, what sets X apart from Y, how one
+# tells X and Y apart. Each family is one word list, so a new verb joins every frame that uses it.
+_DISTINGUISH = r"(?:separates?|distinguish(?:es)?|differentiates?|divides?|contrasts?)"
+_TELL_APART = r"(?:tell apart|tell|distinguish|differentiate|separate|contrast|compare)"
+_SET_APART = r"(?:apart from|different (?:from|than|to)|distinct from|unlike|separate from)"
+# Ways of asking "how" that name a respect: "in what ways does X differ from Y" asks how it does.
+_HOW = re.compile(r"^(?:in (?:what|which) (?:ways?|respects?|sense)|to what (?:extent|degree))\s+", re.I)
 
 
 @dataclass(frozen=True)
@@ -245,7 +252,8 @@ def _frame(pattern: str, splits: re.Pattern[str] | None = None) -> _Frame:
 
 _RELATIONS = (
     r"vs\.?|versus|compared (?:to|with)|in comparison (?:to|with)|(?:is |are )?(?:related|relates?|connected|"
-    r"connects?|linked|links?) (?:to|with)|(?:differs?|different|distinct) from|"
+    r"connects?|linked|links?) (?:to|with)|(?:differs?|different|distinct) from|as opposed to|unlike|the same as|"
+    r"similar to|"
     r"(?:works?|working) (?:together )?with|together with|interacts? with|fits? (?:in|into|with)"
 )
 _RELATION_SPLIT = re.compile(rf"\s+(?:{_RELATIONS})\s+", re.I)  # "X vs Y" splits any question
@@ -257,16 +265,29 @@ FRAMES = (
     _frame(r"^(?:compare|contrast)\s+(?P<s>.+)$", _COMPARE_SPLIT),
     _frame(
         r"^(?:what|where)(?:'s| is| are| was| were)\s+(?:the\s+)?(?:main\s+|key\s+|big\s+)?(?:differences?|"
-        r"distinctions?|relationships?|relations?|connections?|links?|similarit(?:y|ies))\s+between\s+(?P<s>.+)$"
+        r"distinctions?|contrasts?|relationships?|relations?|connections?|links?|similarit(?:y|ies)|overlaps?)"
+        r"\s+between\s+(?P<s>.+)$"
     ),
     _frame(
-        rf"^how (?:is|are|does|do|did|can|could|would)\s+(?P<s>.+?)\s+{_RELATE}\s+(?:to|with|from|in|into)\s+"
-        r"(?P<t>.+)$"
+        rf"^(?:what|which\s+\w+)\s+(?:exactly\s+|really\s+|actually\s+|mainly\s+)?{_DISTINGUISH}\s+(?P<s>.+?)\s+"
+        r"(?:from|and|with)\s+(?P<t>.+)$"
+    ),
+    _frame(rf"^what (?:sets|makes|keeps)\s+(?P<s>.+?)\s+{_SET_APART}\s+(?P<t>.+)$"),
+    _frame(
+        rf"^how (?:do|does|can|could|would|should|might) (?:i|we|you|one|people|someone)\s+{_TELL_APART}\s+"
+        r"(?P<s>.+?)\s+(?:from|and|with|versus|vs\.?)\s+(?P<t>.+?)(?:\s+apart)?$"
+    ),
+    # "how" may be left out: "does X differ from Y?", "is X the same as Y?", "are X and Y related?"
+    _frame(
+        rf"^(?:how\s+)?(?:is|are|does|do|did|can|could|would)\s+(?P<s>.+?)\s+{_RELATE}\s+"
+        r"(?:to|with|from|in|into|than|as)\s+(?P<t>.+)$"
     ),
     _frame(
-        r"^how (?:do|does|can|could|would|should)\s+(?P<s>.+?\s+and\s+.+?)\s+(?:work together|fit together|"
-        r"interact|differ|compare|relate|connect|work with each other|go together)\b.*$"
+        r"^(?:how\s+)?(?:do|does|can|could|would|should|are|is)\s+(?P<s>.+?\s+and\s+.+?)\s+(?:work together|"
+        r"fit together|interact|differ|compare|relate|connect|work with each other|go together|the same(?: thing)?|"
+        r"different|related|similar|alike|connected|linked|distinct)\b.*$"
     ),
+    _frame(r"^what (?:do|does)\s+(?P<s>.+?\s+and\s+.+?)\s+(?:have in common|share)$"),
     _frame(
         r"^how (?:does|do|did|can|could|would|will)\s+(?P<s>.+?)\s+(?:actually |really )?(?:work|function|operate)$"
     ),
@@ -338,7 +359,8 @@ def _clean(question: str) -> str:
 
 _WH = r"(?:how|what|why|when|where|who|which|does|do|did|is|are|can|could|would|will|should)\b"
 _CLAUSE = re.compile(
-    rf"\s*[,;?]\s*(?:(?:and|but|or|so|also)\s+)?(?={_WH})|\s+(?:and|but|or|so)\s+(?={_WH})", re.I
+    rf"(?:\s*[,;?]|\s+[-\u2013\u2014])\s*(?:(?:and|but|or|so|also)\s+)?(?={_WH})|\s+(?:and|but|or|so)\s+(?={_WH})",
+    re.I,
 )
 
 
@@ -394,15 +416,17 @@ def shape_of(question: str) -> Shape:
     whole text as one unframed part, except that "X vs Y" or "X related to Y"
     still splits it: free-form questions are too varied to read a subject from.
     """
-    text = _first_clause(_clean(question))
+    text = _HOW.sub("how ", _first_clause(_clean(question)))
     for frame in FRAMES:
         match = frame.pattern.match(text)
         if not match:
             continue
         subject = match.group("s")
         second = match.groupdict().get("t")
-        parts = [p for p in (_tidy(subject), _tidy(second)) if _names_something(p)] if second else []
-        parts = parts or _split(subject, frame.splits) or [_tidy(subject)]
+        if second and _names_something(second):  # "how does it relate to training?" asks about training
+            parts = [p for p in (_tidy(subject), _tidy(second)) if _names_something(p)]
+        else:  # no second part, or "each other": the subject names them all ("how do X and Y relate to each other")
+            parts = _split(subject, frame.splits) or [_tidy(subject)]
         return Shape(tuple(p for p in parts if p), True)
     parts = _split(text, _RELATION_SPLIT)
     return Shape(tuple(parts) if len(parts) > 1 else (_clean(question),), False)

@@ -41,6 +41,10 @@ MULTI = {
         "Positional Encoding",
         "Self-Attention",
     ],
+    # Distinction is comparing too: both sides are explained, not the one nearest the question's wording.
+    "What separates self-attention from positional encoding?": ["Self-Attention", "Positional Encoding"],
+    "What sets transformers apart from generative AI?": ["> Transformers", "What is Generative AI?"],
+    "Are neurons and layers the same thing?": ["neurons and layers"],
 }
 
 
@@ -67,6 +71,26 @@ def knowledge(shared_agent: Agent) -> NotesKnowledge:
         ("What values do weights and biases have before training starts?", None),
         ("Which organisation built GPT-Neo and why?", ("GPT-Neo",)),
         ("What is a token, and how does it become a vector?", ("token",)),
+        # comparing by distinction, each verb family in more than one grammatical frame
+        ("What distinguishes GPT-2 from Bark?", ("GPT-2", "Bark")),
+        ("which feature differentiates encoders and decoders", ("encoders", "decoders")),
+        ("What makes dropout different from weight decay?", ("dropout", "weight decay")),
+        ("What keeps a tokenizer separate from a model?", ("tokenizer", "model")),
+        ("How do you tell GPT-2 and GPT-Neo apart?", ("GPT-2", "GPT-Neo")),
+        ("How could one distinguish bias from variance?", ("bias", "variance")),
+        ("In what ways are RNNs and transformers alike?", ("RNNs", "transformers")),
+        ("To what degree does Bark differ from GPT-2?", ("Bark", "GPT-2")),
+        ("Is a token the same as a word?", ("token", "word")),
+        ("does dropout differ from pruning", ("dropout", "pruning")),
+        ("What do encoders and decoders have in common?", ("encoders", "decoders")),
+        ("What is the overlap between RNNs and transformers?", ("RNNs", "transformers")),
+        ("How do GPT-2 and Bark relate to one another?", ("GPT-2", "Bark")),
+        ("dropout as opposed to pruning — which is simpler?", ("dropout", "pruning")),
+        # the same words that do not set two things side by side
+        ("What makes transformers so powerful?", None),
+        ("How can I tell if a model is overfitting?", None),
+        ("Is positional encoding needed for self-attention?", None),
+        ("Do weights and biases change during training?", None),
     ],
 )
 def test_the_parts_of_a_question(question: str, parts: tuple[str, ...] | None) -> None:
