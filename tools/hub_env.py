@@ -149,28 +149,24 @@ def human_count(n: float | None) -> str:
     return str(int(n))
 
 
-def download_hint(repo_id: str) -> str:
+def download_hint(model: MissingModel) -> str:
     """Name, size and the exact fetch command, for messages about missing weights."""
-    record = snapshot_record(repo_id)
-    size = human_bytes(record.get("download_bytes")) if record else "unknown size"
+    size = human_bytes(model.size_bytes)  # "unknown size" when the snapshot does not say
     gated = (
         " It is gated: accept its licence on the model page and run `hf auth login` first."
-        if record and record.get("gated")
+        if model.gated
         else ""
     )
     return (
-        f"The weights of {repo_id} ({size}) are not in the local Hugging Face cache ({cache_dir()}). "
-        f"Fetch them once with `attentive models pull {repo_id}` (or `hf download {repo_id}`), "
+        f"The weights of {model.repo_id} ({size}) are not in the local Hugging Face cache ({cache_dir()}). "
+        f"Fetch them once with `attentive models pull {model.repo_id}` (or `hf download {model.repo_id}`), "
         f"then try again.{gated}"
     )
 
 
 def model_not_cached(repo_id: str) -> ModelNotCached:
-    """The error a tool raises when ``repo_id`` is not cached: the hint as text, the facts as a record."""
-    record = snapshot_record(repo_id)
-    model = MissingModel(
-        repo_id,
-        size_bytes=record.get("download_bytes") if record else None,
-        gated=bool(record and record.get("gated")),
-    )
-    return ModelNotCached(download_hint(repo_id), model)
+    """The error a tool raises when ``repo_id`` is not cached: the facts as a record (from the Hub
+    snapshot: its size and whether it is gated), and the hint written from them."""
+    record = snapshot_record(repo_id) or {}
+    model = MissingModel(repo_id, size_bytes=record.get("download_bytes"), gated=bool(record.get("gated")))
+    return ModelNotCached(download_hint(model), model)

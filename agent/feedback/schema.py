@@ -109,5 +109,5 @@ learner_state = sa.Table(
     *_required("updated"),
 )
 
-# Copy order: every table after the tables its foreign keys point at.
-TABLES: tuple[sa.Table, ...] = (replies, events, corrections, chunk_prefs, choices_made, learner_state)
+# Copy order: every table after the tables its foreign keys point at, as SQLAlchemy sorts them.
+TABLES: tuple[sa.Table, ...] = tuple(metadata.sorted_tables)
