@@ -379,10 +379,10 @@ class Agent:
     def feedback(self, reply_id: str, score: int, **details: Unpack[FeedbackDetails]) -> FeedbackEvent:
         """Record feedback on a reply; it changes this user's later answers at once (on every replica).
 
-        ``details`` are a comment, a correction and ``user``, who rates. With ``user`` (every front end
-        that knows who is asking passes it: the page, the CLI, MCP, evaluation dialogues), a reply given to someone else is
-        refused with ``PermissionError`` (``NotYourReply``) and nothing is stored: otherwise a stranger who
-        saw a reply id could write dislikes and corrections into that user's future answers.
+        ``details`` are a comment, a correction and ``user``, who rates. With ``user`` (the page and the CLI
+        chat pass it; an evaluation dialogue rates the reply it was just given), a reply given to someone
+        else is refused with ``PermissionError`` (``NotYourReply``) and nothing is stored: otherwise a
+        stranger who saw a reply id could write dislikes and corrections into that user's future answers.
         """
         with _state_guard("this feedback"):
             return self.feedback_service.feedback(reply_id, score, **details)
@@ -459,9 +459,8 @@ class Agent:
         if not isinstance(source, (str, Path)):
             raise TypeError(f"forget takes a document's file name (str), got {type(source).__name__}")
         check_name("document name", Path(source).name)
-        if SURROGATE.search(
-            str(source)
-        ):  # in the folder part, which is ignored: still no name a file can have
+        # A lone surrogate in the folder part, which is ignored, is still no name a file can have.
+        if SURROGATE.search(str(source)):
             check_name("document name", str(source))  # refuses it, saying why
         if user is not None:
             check_name("user", user)

@@ -109,7 +109,7 @@ GENERIC_WORDS = """
     name named known application applications apply applied implement implemented implementation common popular
     modern typical standard famous various exist exists existing today nowadays currently practice practical
     everything anything nothing actual become becomes became write writes wrote written noted study studied
-    said read one another
+    said read
 """
 GENERIC = frozenset(f for word in GENERIC_WORDS.split() for f in forms(word))
 NEAR_CACHE = 50_000
@@ -229,15 +229,30 @@ _DEVELOP = (
 )
 _RELATE = (
     r"(?:relate|relates|related|connect|connects|connected|compare|compared|differ|differs|different|linked|"
-    r"tie|tied|fit|fits|similar|distinct|the same(?: thing)?)"
+    r"tie|tied|fit|fits|similar|distinct)"
 )
-# Distinction, the other half of comparing: what separates X from Y, what sets X apart from Y, how one
-# tells X and Y apart. Each family is one word list, so a new verb joins every frame that uses it.
-_DISTINGUISH = r"(?:separates?|distinguish(?:es)?|differentiates?|divides?|contrasts?)"
-_TELL_APART = r"(?:tell apart|tell|distinguish|differentiate|separate|contrast|compare)"
-_SET_APART = r"(?:apart from|different (?:from|than|to)|distinct from|unlike|separate from)"
+# Distinction, the other half of comparing. Each family is one word list that every frame using it shares,
+# and each is paired with the joining word that makes it a comparison: "separates X from Y" compares,
+# "separates positive and negative inputs" does not; "distinguishes X and Y" does.
+_SEPARATES = r"(?:separates?|distinguish(?:es)?|differentiates?|divides?|sets? apart)"  # ... X from Y
+_DISTINGUISHES = r"(?:distinguish(?:es)?|differentiates?)"  # ... X and Y
+_SET_APART = r"(?:apart from|different (?:from|than|to)|distinct from|unlike|separate from)"  # sets X ... Y
+_ASKER = r"(?:do|does|can|could|would|should|might) (?:i|we|you|one|people|someone)"  # how can I ...
+_TELLS = r"(?:tell|distinguish|differentiate|contrast|compare)"  # how can I tell X from Y
+# A yes/no question relating two things ("is X the same as Y?", "does X differ from Y?") by its own words.
+_IS_LIKE = (
+    r"(?:the same(?: thing)? as|(?:related|connected|linked|similar|equivalent|identical) to|"
+    r"(?:different|distinct) (?:from|than)|unlike)"
+)
+_ALIKE = r"(?:differ|relate|connect|interact|overlap|the same(?: thing)?|different|related|similar|alike|connected|linked|distinct)"
+_RECIPROCAL = re.compile(r"(?:each other|one another)", re.I)  # "how do X and Y relate to each other"
+_NOT_A_TOPIC = r"(?!(?:i|we|you|it|they|this|that)\s)"  # "can I see X compared to Y": the asker is no part
 # Ways of asking "how" that name a respect: "in what ways does X differ from Y" asks how it does.
 _HOW = re.compile(r"^(?:in (?:what|which) (?:ways?|respects?|sense)|to what (?:extent|degree))\s+", re.I)
+# Frames are read in the first this many characters of a question only: a longer message is no single
+# comparison, and the frames' lazy subjects cost time growing with the square of the length (2.3 s for a
+# 19,800-character "is a and a and ..." before this bound; measured by review).
+MAX_FRAMED_CHARS = 400
 
 
 @dataclass(frozen=True)
@@ -252,8 +267,7 @@ def _frame(pattern: str, splits: re.Pattern[str] | None = None) -> _Frame:
 
 _RELATIONS = (
     r"vs\.?|versus|compared (?:to|with)|in comparison (?:to|with)|(?:is |are )?(?:related|relates?|connected|"
-    r"connects?|linked|links?) (?:to|with)|(?:differs?|different|distinct) from|as opposed to|unlike|the same as|"
-    r"similar to|"
+    r"connects?|linked|links?) (?:to|with)|(?:differs?|different|distinct) from|as opposed to|"
     r"(?:works?|working) (?:together )?with|together with|interacts? with|fits? (?:in|into|with)"
 )
 _RELATION_SPLIT = re.compile(rf"\s+(?:{_RELATIONS})\s+", re.I)  # "X vs Y" splits any question
@@ -269,23 +283,36 @@ FRAMES = (
         r"\s+between\s+(?P<s>.+)$"
     ),
     _frame(
-        rf"^(?:what|which\s+\w+)\s+(?:exactly\s+|really\s+|actually\s+|mainly\s+)?{_DISTINGUISH}\s+(?P<s>.+?)\s+"
-        r"(?:from|and|with)\s+(?P<t>.+)$"
+        rf"^(?:what|which\s+\w+)\s+(?:exactly\s+|really\s+|actually\s+|mainly\s+)?{_SEPARATES}\s+(?P<s>.+?)\s+"
+        r"from\s+(?P<t>.+)$"
+    ),
+    _frame(
+        rf"^(?:what|which\s+\w+)\s+(?:exactly\s+|really\s+|actually\s+)?{_DISTINGUISHES}\s+(?P<s>.+?\s+and\s+.+)$"
     ),
     _frame(rf"^what (?:sets|makes|keeps)\s+(?P<s>.+?)\s+{_SET_APART}\s+(?P<t>.+)$"),
+    _frame(rf"^how {_ASKER}\s+{_TELLS}\s+(?P<s>.+?)\s+(?:from|versus|vs\.?)\s+(?P<t>.+)$"),
+    _frame(rf"^how {_ASKER}\s+(?:distinguish|differentiate|contrast|compare)\s+(?P<s>.+?\s+and\s+.+)$"),
+    _frame(rf"^how {_ASKER}\s+contrast\s+(?P<s>.+?)\s+with\s+(?P<t>.+)$"),
+    _frame(rf"^how {_ASKER}\s+(?:tell|distinguish|differentiate)\s+(?P<s>.+?\s+and\s+.+?)\s+apart$"),
     _frame(
-        rf"^how (?:do|does|can|could|would|should|might) (?:i|we|you|one|people|someone)\s+{_TELL_APART}\s+"
-        r"(?P<s>.+?)\s+(?:from|and|with|versus|vs\.?)\s+(?P<t>.+?)(?:\s+apart)?$"
+        rf"^how (?:is|are|does|do|did|can|could|would)\s+(?P<s>.+?)\s+{_RELATE}\s+(?:to|with|from|in|into|than)\s+"
+        r"(?P<t>.+)$"
     ),
-    # "how" may be left out: "does X differ from Y?", "is X the same as Y?", "are X and Y related?"
     _frame(
-        rf"^(?:how\s+)?(?:is|are|does|do|did|can|could|would)\s+(?P<s>.+?)\s+{_RELATE}\s+"
-        r"(?:to|with|from|in|into|than|as)\s+(?P<t>.+)$"
+        r"^how (?:do|does|can|could|would|should|are|is)\s+(?P<s>.+?\s+and\s+.+?)\s+(?:work together|"
+        r"fit together|interact|differ|compare|relate|connect|work with each other|go together|different|"
+        r"similar|alike)\b.*$"
+    ),
+    # The yes/no forms of the two above, whole: "is X the same as Y?", "are X and Y related (to each other)?"
+    _frame(
+        rf"^(?:is|are)\s+{_NOT_A_TOPIC}(?P<s>.+?)\s+(?:basically\s+|really\s+|just\s+|actually\s+)?{_IS_LIKE}\s+(?P<t>.+)$"
     ),
     _frame(
-        r"^(?:how\s+)?(?:do|does|can|could|would|should|are|is)\s+(?P<s>.+?\s+and\s+.+?)\s+(?:work together|"
-        r"fit together|interact|differ|compare|relate|connect|work with each other|go together|the same(?: thing)?|"
-        r"different|related|similar|alike|connected|linked|distinct)\b.*$"
+        rf"^(?:does|do)\s+{_NOT_A_TOPIC}(?P<s>.+?)\s+(?:differ|relate|connect|compare) (?:from|to|with)\s+(?P<t>.+)$"
+    ),
+    _frame(
+        rf"^(?:do|does|are|is)\s+{_NOT_A_TOPIC}(?P<s>.+?\s+and\s+.+?)\s+(?:basically\s+|really\s+|actually\s+)?"
+        rf"{_ALIKE}(?:\s+(?:to|from|with) (?:each other|one another))?$"
     ),
     _frame(r"^what (?:do|does)\s+(?P<s>.+?\s+and\s+.+?)\s+(?:have in common|share)$"),
     _frame(
@@ -358,22 +385,31 @@ def _clean(question: str) -> str:
 
 
 _WH = r"(?:how|what|why|when|where|who|which|does|do|did|is|are|can|could|would|will|should)\b"
-_CLAUSE = re.compile(
-    rf"(?:\s*[,;?]|\s+[-\u2013\u2014])\s*(?:(?:and|but|or|so|also)\s+)?(?={_WH})|\s+(?:and|but|or|so)\s+(?={_WH})",
-    re.I,
+_JOINED = rf"\s*(?:(?:and|but|or|so|also)\s+)?(?={_WH})"
+_CLAUSE = re.compile(rf"\s*[,;?]{_JOINED}|\s+(?:and|but|or|so)\s+(?={_WH})", re.I)
+# A dash joins a question on ("X vs Y - which matters more?") when it is the message's only one: two set
+# off an aside ("GPT-2 - which OpenAI released in 2019 - how big is it?").
+_SPACED_DASH = re.compile(r"\s[-\u2013\u2014]\s")
+_CLAUSE_OR_DASH = re.compile(
+    rf"(?:\s*[,;?]|\s+[-\u2013\u2014]){_JOINED}|\s+(?:and|but|or|so)\s+(?={_WH})", re.I
 )
+
+
+def _clauses(text: str) -> re.Pattern[str]:
+    """What separates the questions ``text`` joins: a dash too when there is exactly one."""
+    return _CLAUSE_OR_DASH if len(_SPACED_DASH.findall(text)) == 1 else _CLAUSE
 
 
 def question_clauses(question: str) -> list[str]:
     """The questions a message joins ("What is X, and how does Y work?"): each may need its own passage."""
     text = _clean(question)
-    pieces = [p.strip(" ,;?") for p in _CLAUSE.split(text)]
+    pieces = [p.strip(" ,;?") for p in _clauses(text).split(text)]
     return [p for p in pieces if len(content_terms(p)) >= 1 and len(p.split()) >= 2]
 
 
 def _first_clause(text: str) -> str:
     """The question up to a second question joined on ("..., and how does it...", "... and why")."""
-    match = _CLAUSE.search(text)
+    match = _clauses(text).search(text)
     return text[: match.start()] if match and match.start() > 0 else text
 
 
@@ -417,13 +453,14 @@ def shape_of(question: str) -> Shape:
     still splits it: free-form questions are too varied to read a subject from.
     """
     text = _HOW.sub("how ", _first_clause(_clean(question)))
-    for frame in FRAMES:
+    for frame in FRAMES if len(text) <= MAX_FRAMED_CHARS else ():
         match = frame.pattern.match(text)
         if not match:
             continue
         subject = match.group("s")
         second = match.groupdict().get("t")
-        if second and _names_something(second):  # "how does it relate to training?" asks about training
+        if second and _names_something(second) and not _RECIPROCAL.fullmatch(second.strip()):
+            # "how does it relate to training?" asks about training
             parts = [p for p in (_tidy(subject), _tidy(second)) if _names_something(p)]
         else:  # no second part, or "each other": the subject names them all ("how do X and Y relate to each other")
             parts = _split(subject, frame.splits) or [_tidy(subject)]

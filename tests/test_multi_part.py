@@ -13,7 +13,7 @@ from bench import DATA
 from knowledge.answer import AnswerStyle, answer_sentences
 from knowledge.loader import plain_text
 from knowledge.notes import NotesKnowledge
-from knowledge.text import shape_of
+from knowledge.text import MAX_FRAMED_CHARS, question_clauses, shape_of
 
 QA = yaml.safe_load((DATA / "qa.yaml").read_text(encoding="utf-8"))
 DETAILED = AnswerStyle.named("detailed")
@@ -91,6 +91,12 @@ def knowledge(shared_agent: Agent) -> NotesKnowledge:
         ("How can I tell if a model is overfitting?", None),
         ("Is positional encoding needed for self-attention?", None),
         ("Do weights and biases change during training?", None),
+        ("Does the loss stay the same as training goes on?", None),
+        ("Are weights and biases the same size in every layer?", None),
+        ("Is the loss different with and without dropout?", None),
+        ("Which function separates positive and negative inputs?", None),
+        ("How can we separate training and test data?", None),
+        ("Why do transformers, unlike RNNs, run in parallel?", None),
     ],
 )
 def test_the_parts_of_a_question(question: str, parts: tuple[str, ...] | None) -> None:
@@ -99,6 +105,31 @@ def test_the_parts_of_a_question(question: str, parts: tuple[str, ...] | None) -
         assert not shape.multi  # free-form "and" joins words, not topics
     else:
         assert shape.parts == parts
+
+
+@pytest.mark.parametrize(
+    ("message", "clauses"),
+    [
+        (
+            "What is a token, and how does it become a vector?",
+            ["What is a token", "how does it become a vector"],
+        ),
+        (
+            "GPT-2 vs Bark - which is bigger?",
+            ["GPT-2 vs Bark", "which is bigger"],
+        ),  # one dash joins a question
+        ("GPT-2 - which OpenAI released - how big is it?", ["GPT-2 - which OpenAI released - how big is it"]),
+    ],
+)
+def test_the_questions_a_message_joins(message: str, clauses: list[str]) -> None:
+    assert question_clauses(message) == clauses
+
+
+def test_a_long_message_is_not_read_for_a_frame() -> None:
+    """The frames' lazy subjects grow with the square of a message's length: frames read short ones only."""
+    message = "is " + "a and " * 3300 + "a related to b?"  # 19,800 characters, under the 20,000 limit
+    shape = shape_of(message)
+    assert not shape.framed and len(message) > MAX_FRAMED_CHARS
 
 
 @pytest.mark.parametrize("question", list(MULTI))

@@ -17,7 +17,7 @@ TOY_TOOL = '''
 from pydantic import BaseModel, Field
 
 from tools.base import ToolContext, ToolResult
-from tools.registry import Example, ToolDeclaration
+from tools.registry import ToolDeclaration
 
 
 class CountLettersArgs(BaseModel):
@@ -36,19 +36,21 @@ def word_after(text: str) -> dict:
     return {"word": text.rstrip("?!. ").split()[-1]}
 
 
-EXAMPLES = (
-    Example("How many letters are in the word banana?", {"word": "banana"}),
-    Example("count the letters of strawberry"),
-    Example("letter count for the word kiwi"),
-    Example("how many characters does the word apple have"),
-    Example("spell out and count the letters in mango"),
-    Example("count letters: pineapple"),
-    Example("tell me the number of letters in cherry"),
-    Example("how long is the word grape in letters"),
-)
-
-TOOL = ToolDeclaration.of(count_letters, CountLettersArgs, word_after, "Count the letters", EXAMPLES)
+TOOL = ToolDeclaration.of(count_letters, CountLettersArgs, word_after, "Count the letters")
 '''
+# Its phrasings ship beside it, in its own package's data/examples/count_letters.toml.
+TOY_PHRASINGS = """
+examples = [
+  { text = "How many letters are in the word banana?", args = { word = "banana" } },
+  "count the letters of strawberry",
+  "letter count for the word kiwi",
+  "how many characters does the word apple have",
+  "spell out and count the letters in mango",
+  "count letters: pineapple",
+  "tell me the number of letters in cherry",
+  "how long is the word grape in letters",
+]
+"""
 
 
 @pytest.fixture
@@ -58,6 +60,8 @@ def toy_package(tmp_path: Path) -> Iterator[str]:
     package.mkdir()
     (package / "__init__.py").write_text("")
     (package / "count_letters.py").write_text(textwrap.dedent(TOY_TOOL))
+    (package / "data" / "examples").mkdir(parents=True)
+    (package / "data" / "examples" / "count_letters.toml").write_text(TOY_PHRASINGS)
     sys.path.insert(0, str(tmp_path))
     try:
         yield "toy_tools"
@@ -91,16 +95,23 @@ def test_every_phrasings_file_belongs_to_a_tool_and_reads_back_as_its_examples()
         assert all(example.text.strip() for example in by_name[name].examples)
 
 
-def test_a_malformed_phrasing_is_refused_naming_its_file(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    from tools import registry
+@pytest.mark.parametrize(
+    "text",
+    [
+        'examples = ["fine", { args = { x = 1 } }]',
+        'examples = ["unclosed',
+        'phrasings = ["fine"]',
+        "examples = 3",
+    ],
+)
+def test_a_malformed_phrasings_file_is_refused_naming_it(toy_package: str, tmp_path: Path, text: str) -> None:
+    from tools.registry import examples_of
 
-    (tmp_path / "broken.toml").write_text('examples = ["fine", { args = { x = 1 } }]\n')
-    monkeypatch.setattr(registry.resources, "files", lambda package: tmp_path)
-    monkeypatch.setattr(registry, "EXAMPLES_FOLDER", ())
-    with pytest.raises(ValueError, match=r"broken\.toml: each example is a string"):
-        registry.examples_of("broken")
+    (tmp_path / toy_package / "data" / "examples" / "broken.toml").write_text(text + "\n")
+    with pytest.raises(ValueError, match=r"broken\.toml: examples = \[\.\.\.\], each a string"):
+        examples_of("broken", toy_package)
+    with pytest.raises(ValueError, match=r"tool missing has no phrasings: write .*missing\.toml"):
+        examples_of("missing", toy_package)
 
 
 def test_a_declaration_is_named_after_its_function_and_described_by_its_docstring_opening(
@@ -108,6 +119,8 @@ def test_a_declaration_is_named_after_its_function_and_described_by_its_docstrin
 ) -> None:
     (toy,) = discover([toy_package])
     assert (toy.name, toy.description, toy.mcp) == ("count_letters", "Count the letters of a word.", True)
+    # its phrasings come from its own package's data file
+    assert len(toy.examples) == 8 and toy.examples[0].args == {"word": "banana"}
 
     from tools.base import ToolContext, ToolResult
     from tools.registry import Example, ToolDeclaration

@@ -36,23 +36,29 @@ class Example:
 EXAMPLES_FOLDER = ("data", "examples")  # inside the ``tools`` package: <tool name>.toml
 
 
-def examples_of(name: str) -> tuple[Example, ...]:
-    """The phrasings of tool ``name``, from ``tools/data/examples/<name>.toml``.
+def examples_of(name: str, package: str = "tools") -> tuple[Example, ...]:
+    """The phrasings of tool ``name``, from ``<package>/data/examples/<name>.toml``.
 
     They are labelled data, the intent model's training set (some 270 rows over ten tools), not code:
     a list of strings, or ``{ text = ..., args = { ... } }`` where arguments must be read off the
     phrasing. Kept as data they are added to without touching a tool, as ``bench/data`` is.
     """
-    path = resources.files("tools").joinpath(*EXAMPLES_FOLDER, f"{name}.toml")
-    rows = tomllib.loads(path.read_text(encoding="utf-8"))["examples"]
+    path = resources.files(package).joinpath(*EXAMPLES_FOLDER, f"{name}.toml")
     try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ValueError(
+            f"tool {name} has no phrasings: write {path} (examples = [...]) or pass examples"
+        ) from None
+    try:
+        rows = tomllib.loads(text)["examples"]
         return tuple(
             Example(row) if isinstance(row, str) else Example(row["text"], row.get("args", {}))
             for row in rows
         )
-    except (KeyError, TypeError) as exc:
+    except (tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
         raise ValueError(
-            f"{path}: each example is a string or {{ text = ..., args = {{ ... }} }} ({exc!r})"
+            f"{path}: examples = [...], each a string or {{ text = ..., args = {{ ... }} }} ({exc!r})"
         ) from None
 
 
@@ -104,7 +110,8 @@ class ToolDeclaration:
         """
         name, description = function.__name__, _first_paragraph(function.__doc__)
         run = keyword_runner(function)
-        phrasings = examples_of(name) if examples is None else examples
+        package = function.__module__.partition(".")[0]  # the phrasings ship with the tool's own package
+        phrasings = examples_of(name, package) if examples is None else examples
         return cls(name, description, args, run, phrasings, extract, offer, mcp, streams_tokens)
 
     @property

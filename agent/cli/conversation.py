@@ -107,11 +107,11 @@ def chat(user: UserOption = "default", home: HomeOption = None, llm: LlmOption =
                 continue
             try:
                 if command == "/good":
-                    agent.feedback(last.id, 1, comment=rest or None)
+                    agent.feedback(last.id, 1, comment=rest or None, user=user)
                 elif command == "/bad":
-                    agent.feedback(last.id, -1, comment=rest or None)
+                    agent.feedback(last.id, -1, comment=rest or None, user=user)
                 else:
-                    agent.feedback(last.id, -1, correction=rest)
+                    agent.feedback(last.id, -1, correction=rest, user=user)
             except ValueError as exc:
                 typer.echo(f"Feedback not recorded: {exc}")
                 continue

@@ -49,7 +49,7 @@ class StoredRecord:
 
 class FeedbackDetails(TypedDict, total=False):
     """What a rating may carry besides its score, as ``FeedbackService.feedback`` takes it: the
-    ``Agent`` passes these on unchanged (PEP 692 ``Unpack``), so they are named once."""
+    ``Agent`` passes these on unchanged (PEP 692 ``Unpack``) rather than restating them."""
 
     comment: str | None
     correction: str | None

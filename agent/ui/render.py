@@ -28,6 +28,8 @@ MAX_QUOTE_CHARS = 240
 MARKUP = re.compile(r"([\\`*_\[\]()!<|~$&])")
 
 Message = dict[str, Any]
+# A citation given as a dict (a JSON client, an older stored reply) may lack fields the page does not show.
+_NO_SPAN = {"section": "", "source": "", "start": 0, "end": 0, "quote": ""}
 
 
 def _get(obj: Any, name: str, default: Any = None) -> Any:
@@ -97,7 +99,7 @@ def citations_markdown(citations: Iterable[Any]) -> str:
     """The sources of an answer: section path and quoted span, one per line."""
     lines = []
     for number, given in enumerate(citations, start=1):
-        citation = given if isinstance(given, Citation) else Citation.from_dict(given)
+        citation = given if isinstance(given, Citation) else Citation.from_dict({**_NO_SPAN, **given})
         shown = shown_citation(citation)
         quote = (
             shown.quote if len(shown.quote) <= MAX_QUOTE_CHARS else shown.quote[: MAX_QUOTE_CHARS - 1] + "…"
