@@ -282,9 +282,10 @@ FRAMES = (
         r"distinctions?|contrasts?|relationships?|relations?|connections?|links?|similarit(?:y|ies)|overlaps?)"
         r"\s+between\s+(?P<s>.+)$"
     ),
+    # "what separates X from Y" compares; "which layer separates the input from the output" asks for a layer
     _frame(
-        rf"^(?:what|which\s+\w+)\s+(?:exactly\s+|really\s+|actually\s+|mainly\s+)?{_SEPARATES}\s+(?P<s>.+?)\s+"
-        r"from\s+(?P<t>.+)$"
+        rf"^(?:what\s+(?:exactly\s+|really\s+|actually\s+|mainly\s+)?{_SEPARATES}|which\s+\w+\s+{_DISTINGUISHES})"
+        r"\s+(?P<s>.+?)\s+from\s+(?P<t>.+)$"
     ),
     _frame(
         rf"^(?:what|which\s+\w+)\s+(?:exactly\s+|really\s+|actually\s+)?{_DISTINGUISHES}\s+(?P<s>.+?\s+and\s+.+)$"
@@ -421,8 +422,8 @@ def _tidy(part: str) -> str:
 def _share_head(parts: list[str]) -> list[str]:
     """'batch and online learning' asks about batch learning: a lone modifier takes the last part's head noun."""
     last = parts[-1].split()
-    if not 2 <= len(last) <= 3:
-        return parts
+    if not 2 <= len(last) <= 3 or any(word.lower() in STOPWORDS for word in last[:-1]):
+        return parts  # "noise in data" has no head noun to lend "signal"
     head = last[-1]
     return [f"{p} {head}" if _modifier(p) else p for p in parts]
 

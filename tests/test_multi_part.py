@@ -97,6 +97,8 @@ def knowledge(shared_agent: Agent) -> NotesKnowledge:
         ("Which function separates positive and negative inputs?", None),
         ("How can we separate training and test data?", None),
         ("Why do transformers, unlike RNNs, run in parallel?", None),
+        ("Which layer separates the input from the output?", None),
+        ("How do people distinguish signal and noise in data?", ("signal", "noise in data")),
     ],
 )
 def test_the_parts_of_a_question(question: str, parts: tuple[str, ...] | None) -> None:
