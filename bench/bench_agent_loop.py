@@ -151,23 +151,24 @@ def _agent_tokens_per_s(agent: Any, prompt: str) -> float:
 
 def _streaming_rows(agent: Any) -> list[dict[str, Any]]:
     from bench.bench_hub_generation import PROMPTS
+    from bench.figures import alternating
     from bench.raw_llama import raw_llama, stream_rate, writing_message, writing_settings
 
     # Raw llama-cpp-python on its own Llama with generate_text's message and settings, as a user would
     # call it; a new prompt each round, so neither side can skip a whole prompt through its KV cache.
     llama = raw_llama()
     settings = writing_settings(MAX_NEW_TOKENS)
-    raw, through = [], []
     stream_rate(llama, "Say hello.", settings)  # warm
     _agent_tokens_per_s(agent, "Say hello.")
-    for run in range(REPEATS):
-        prompt = PROMPTS[run % len(PROMPTS)]
-        sides = ("raw", "agent") if run % 2 == 0 else ("agent", "raw")  # who goes first alternates
-        for side in sides:
-            if side == "raw":
-                raw.append(stream_rate(llama, writing_message(prompt, MAX_NEW_TOKENS), settings).per_s)
-            else:
-                through.append(_agent_tokens_per_s(agent, prompt))
+
+    def prompt(run: int) -> str:
+        return PROMPTS[run % len(PROMPTS)]
+
+    raw, through = alternating(
+        REPEATS,
+        lambda run: stream_rate(llama, writing_message(prompt(run), MAX_NEW_TOKENS), settings).per_s,
+        lambda run: _agent_tokens_per_s(agent, prompt(run)),
+    )
     ratio = statistics.median(through) / statistics.median(raw)
     return [
         {

@@ -11,9 +11,7 @@ Range request, show its bar on stderr, and end with every file matching the serv
 from __future__ import annotations
 
 import json
-import os
 import re
-import signal
 import subprocess
 import sys
 import tempfile
@@ -22,14 +20,9 @@ from hashlib import sha256
 from pathlib import Path
 from typing import Any
 
+from bench.recorded_hub import CHUNK
+
 REPO = "attentive-bench/wide-gpt2"
-CHUNK = 10 * 1024 * 1024  # huggingface_hub.constants.DOWNLOAD_CHUNK_SIZE
-
-
-def _env(home: Path, endpoint: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "TRANSFORMERS_"))}
-    env.update(HF_HOME=str(home / "hf"), HF_ENDPOINT=endpoint)
-    return env
 
 
 def _pull(env: dict[str, str]) -> subprocess.Popen[str]:
@@ -42,24 +35,6 @@ def _pull(env: dict[str, str]) -> subprocess.Popen[str]:
     )
 
 
-def _interrupt(state: Any, cut: Any, env: dict[str, str], partial: Path) -> tuple[int, str, int]:
-    """Start a pull, Ctrl-C it once the first chunk is on disk; (exit code, stderr, bytes kept)."""
-    child = _pull(env)
-    try:
-        if not cut.sent.wait(timeout=120):
-            raise RuntimeError("the first pull never reached the weights")
-        deadline = time.monotonic() + 60
-        while not (partial.exists() and partial.stat().st_size >= CHUNK) and time.monotonic() < deadline:
-            time.sleep(0.05)  # waiting for the chunk to reach the disk
-        child.send_signal(signal.SIGINT)
-        _, err = child.communicate(timeout=60)
-    finally:
-        state.release.set()
-        if child.poll() is None:
-            child.kill()
-    return child.returncode, err, partial.stat().st_size if partial.exists() else 0
-
-
 def run() -> list[dict[str, Any]]:
     from bench import recorded_hub as hub
 
@@ -69,11 +44,11 @@ def run() -> list[dict[str, Any]]:
             home = Path(tmp)
             served = hub.serve_model(state, REPO, hub.build_tiny_gpt2(home / "model", n_embd=256, n_layer=6))
             weights = "model.safetensors"
-            env = _env(home, state.url)
-            partial = home / "hf" / "hub" / ("models--" + REPO.replace("/", "--")) / "blobs"
-            partial = partial / f"{served.etag(weights)}.incomplete"
+            env = hub.pull_env(home, state.url)
+            partial = hub.repo_cache(home, REPO) / "blobs" / f"{served.etag(weights)}.incomplete"
             cut = state.cut = hub.Cut(weights, after=CHUNK + CHUNK // 2, mode="stall")
-            code, first_err, kept = _interrupt(state, cut, env, partial)
+            first = hub.interrupt_pull(state, cut, env, partial, REPO, "--json")
+            code, first_err, kept = first.returncode, first.err, first.kept
 
             started = time.perf_counter()
             child = _pull(env)

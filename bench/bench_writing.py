@@ -28,6 +28,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from bench.figures import alternating
 from bench.raw_llama import raw_llama, stream_rate
 
 PROMPTS_FILE = Path(__file__).with_name("writing_prompts.txt")
@@ -154,25 +155,27 @@ def _speed_rows() -> list[dict[str, Any]]:
     temperature, top_p = TEMPERATURE, TOP_P
     generate_text("Say hello.", max_new_tokens=8)  # load our cached instance
     stream_rate(raw, "Say hello.", {"max_tokens": 8})
-    ours, theirs, counts = [], [], set()
     rounds = [(r, i, p) for r in range(SPEED_ROUNDS) for i, p in enumerate(SPEED_PROMPTS)]
-    for round_, index, prompt in rounds:
-        seed = SEED + index + 100 * round_  # a new sample each round, the same for both sides
-        message = writing_message(prompt, SPEED_TOKENS)  # what generate_text sends
-        settings = writing_settings(SPEED_TOKENS, temperature=temperature, top_p=top_p, seed=seed)
-        result, tokens = None, 0
-        for side in ("raw", "ours") if round_ % 2 == 0 else ("ours", "raw"):  # who goes first alternates
-            if side == "raw":
-                streamed = stream_rate(raw, message, settings)
-                tokens = streamed.tokens
-                theirs.append(streamed.per_s)
-            else:
-                result = generate_text(
-                    prompt, max_new_tokens=SPEED_TOKENS, temperature=temperature, top_p=top_p, seed=seed
-                )
-                ours.append(result.tokens_per_second)
-        assert result is not None
-        counts.update({tokens, result.tokens})
+
+    def seed(n: int) -> int:  # a new sample each round, the same for both sides
+        round_, index, _ = rounds[n]
+        return SEED + index + 100 * round_
+
+    def raw_side(n: int) -> Any:
+        settings = writing_settings(SPEED_TOKENS, temperature=temperature, top_p=top_p, seed=seed(n))
+        return stream_rate(
+            raw, writing_message(rounds[n][2], SPEED_TOKENS), settings
+        )  # what generate_text sends
+
+    def our_side(n: int) -> Any:
+        return generate_text(
+            rounds[n][2], max_new_tokens=SPEED_TOKENS, temperature=temperature, top_p=top_p, seed=seed(n)
+        )
+
+    streamed, results = alternating(len(rounds), raw_side, our_side)
+    theirs = [s.per_s for s in streamed]
+    ours = [r.tokens_per_second for r in results]
+    counts = {s.tokens for s in streamed} | {r.tokens for r in results}
     ours_m, theirs_m = statistics.median(ours), statistics.median(theirs)
     # Each pair ran back to back on the same prompt and seed: the median of the pairs' ratios is what
     # a busy machine disturbs least (the load changes between pairs more than within one).

@@ -1,5 +1,5 @@
 """Documents the document tests and ``bench.bench_documents`` build: PDFs written object by object,
-Markdown edge cases, saved web pages, and the bad inputs each reader must refuse.
+Markdown edge cases, saved web pages, and the bad inputs each reader must refuse (``BAD_INPUTS``).
 
 PDFs are written by hand (a catalog, a page tree, Helvetica, one content stream per page, an
 optional outline) rather than with reportlab: the bombs and the damaged files need control over
@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import random
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 # --- writing PDF objects ----------------------------------------------------------------------------
@@ -236,6 +236,35 @@ def nested_tags_html(tags: int = 100_000, size: int = 4_000_000) -> bytes:
     tag = b'<div class="' + b"n" * pad + b'">'
     page = head + tag * tags
     return page + b" " * max(0, size - len(page) - len(sentence)) + sentence
+
+
+@dataclass(frozen=True)
+class BadInput:
+    """A file a reader must refuse, and the words its refusal must contain."""
+
+    build: Callable[[], bytes]
+    reason: str
+
+
+BAD_INPUTS: dict[str, BadInput] = {
+    "bomb.pdf": BadInput(lambda: empty_pages_pdf(5_000), "5,000 pages is over the 2,000-page limit"),
+    "nested.pdf": BadInput(nested_objects_pdf, "no text could be read: the file is damaged"),
+    "scanned.pdf": BadInput(scanned_pdf, "no text layer in its 2 page(s) (a scanned PDF?)"),
+    "locked.pdf": BadInput(encrypted_pdf, "encrypted PDF: it needs a password"),
+    "truncated.pdf": BadInput(corrupt_pdf, "not a readable PDF"),
+    "notes-really.pdf": BadInput(
+        lambda: b"# Notes\n\nMarkdown with a .pdf name.\n", "not a PDF (no %PDF- header)"
+    ),
+    "slides-really.md": BadInput(lambda: lecture_pdf(1), "the content is a PDF; rename it to .pdf"),
+    "latin1.md": BadInput(lambda: "# Caf\xe9\n\nCr\xe8me.\n".encode("latin-1"), "not UTF-8 text (byte 5)"),
+}
+
+
+def page_text(data: bytes, page: int) -> str:
+    """A page's text as pypdf extracts it, straight from the file: what a citation's quote is checked against."""
+    from pypdf import PdfReader
+
+    return PdfReader(io.BytesIO(data)).pages[page - 1].extract_text()
 
 
 # --- Markdown edge cases ----------------------------------------------------------------------------

@@ -19,11 +19,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
 from bench import DATA
+
+T = TypeVar("T")
+U = TypeVar("U")
 
 REPO = Path(__file__).resolve().parents[1]
 QA_FILE = DATA / "qa.yaml"
@@ -39,6 +42,23 @@ def median_seconds(fn: Callable[[], Any], repeats: int) -> float:
         fn()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
+
+
+def alternating(
+    rounds: int, first: Callable[[int], T], second: Callable[[int], U]
+) -> tuple[list[T], list[U]]:
+    """``first(i)`` and ``second(i)`` run back to back for each round ``i``, who goes first alternating, so a
+    machine whose speed drifts (this VM's does) weighs on both sides alike."""
+    ones: list[T] = []
+    others: list[U] = []
+    for i in range(rounds):
+        if i % 2 == 0:
+            ones.append(first(i))
+            others.append(second(i))
+        else:
+            others.append(second(i))
+            ones.append(first(i))
+    return ones, others
 
 
 @dataclass

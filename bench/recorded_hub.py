@@ -7,10 +7,15 @@ The Hub and generation tests and the benchmarks that need a Hub (``bench_hub_gen
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import signal
 import socket
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from hashlib import sha1, sha256
@@ -330,6 +335,59 @@ def hub_server_fixture() -> Iterator[HubServer]:
         yield state
     finally:
         stop_hub_server(state, server)
+
+
+# --------------------------------------------------------------------------- `attentive models pull` against it
+
+CHUNK = 10 * 1024 * 1024  # huggingface_hub.constants.DOWNLOAD_CHUNK_SIZE: a download is written in these
+
+
+def pull_env(home: Path, endpoint: str, **extra: str) -> dict[str, str]:
+    """This process's environment for a CLI child that talks to ``endpoint`` with its cache under ``home``;
+    no HF_ or TRANSFORMERS_ setting of the caller's own leaks in."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "TRANSFORMERS_"))}
+    env.update(HF_HOME=str(home / "hf"), HF_ENDPOINT=endpoint, **extra)
+    return env
+
+
+def repo_cache(home: Path, repo_id: str) -> Path:
+    """Where ``pull_env(home, ...)``'s Hugging Face cache keeps ``repo_id``."""
+    return home / "hf" / "hub" / ("models--" + repo_id.replace("/", "--"))
+
+
+@dataclass(frozen=True)
+class Interrupted:
+    """How a pull ended after Ctrl-C: its exit code and output, and the bytes of the download it kept."""
+
+    returncode: int
+    out: str
+    err: str
+    kept: int
+
+
+def interrupt_pull(state: HubServer, cut: Cut, env: dict[str, str], partial: Path, *args: str) -> Interrupted:
+    """Start ``attentive models pull ARGS``, press Ctrl-C once its first chunk of ``cut.file`` is on disk
+    (``partial``, the download in progress), then let the stalled server go."""
+    child = subprocess.Popen(
+        [sys.executable, "-m", "agent.cli.main", "models", "pull", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        if not cut.sent.wait(timeout=120):
+            raise RuntimeError("the pull never reached the weights")
+        deadline = time.monotonic() + 60
+        while not (partial.exists() and partial.stat().st_size >= CHUNK) and time.monotonic() < deadline:
+            time.sleep(0.05)  # waiting for the first chunk to reach the disk, not timing anything
+        child.send_signal(signal.SIGINT)
+        out, err = child.communicate(timeout=60)
+    finally:
+        state.release.set()
+        if child.poll() is None:
+            child.kill()
+    return Interrupted(child.returncode, out, err, partial.stat().st_size if partial.exists() else 0)
 
 
 # --------------------------------------------------------------------------- a Hugging Face cache on disk

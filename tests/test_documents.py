@@ -7,7 +7,6 @@ The documents are built by ``bench.documents`` (PDFs written object by object), 
 
 from __future__ import annotations
 
-import io
 import json
 import time
 from pathlib import Path
@@ -21,13 +20,6 @@ from knowledge.answer import AnswerStyle
 from knowledge.loader import DocumentError, chunk_document, chunk_text, load_chunks, read_document
 from knowledge.notes import NotesKnowledge
 from knowledge.types import Citation, IndexProgress
-
-
-def _pdf_page_text(data: bytes, page: int) -> str:
-    """A page's text as pypdf extracts it, straight from the file: what citations are checked against."""
-    from pypdf import PdfReader
-
-    return PdfReader(io.BytesIO(data)).pages[page - 1].extract_text()
 
 
 def _write(folder: Path, name: str, data: bytes | str) -> Path:
@@ -95,7 +87,7 @@ def test_pdf_chunks_quote_their_page_exactly_and_take_sections_from_the_outline(
     document, chunks = load_chunks(lectures)
     assert {c.page for c in chunks} == set(range(1, 101))
     for page in (1, 73, 100):
-        text = _pdf_page_text(data, page)
+        text = docs.page_text(data, page)
         assert document.texts[page] == text
         on_page = [c for c in chunks if c.page == page]
         assert on_page and all(text[c.start : c.end] == c.text for c in on_page)
@@ -124,7 +116,7 @@ def test_hundred_page_pdf_question_about_page_73_cites_page_73_and_reindexing_wr
     assert answer.in_scope and answer.citations
     citation = answer.citations[0]
     assert (citation.page, citation.location) == (73, "lectures.pdf, p. 73")
-    assert _pdf_page_text(lectures.read_bytes(), 73)[citation.start : citation.end] == citation.quote
+    assert docs.page_text(lectures.read_bytes(), 73)[citation.start : citation.end] == citation.quote
     assert docs.invented_term(73) in citation.quote
 
     generation = knowledge.store.generation()
@@ -193,23 +185,11 @@ def test_html_in_a_declared_charset_is_read_and_undeclared_bytes_are_refused(tmp
 
 # --- bad input ----------------------------------------------------------------------------------------
 
-BAD_INPUTS: dict[str, tuple[Any, str]] = {
-    # name: (how to build it, what report.errors must say about it)
-    "bomb.pdf": (lambda: docs.empty_pages_pdf(5_000), "5,000 pages is over the 2,000-page limit"),
-    "nested.pdf": (docs.nested_objects_pdf, "no text could be read: the file is damaged"),
-    "scanned.pdf": (docs.scanned_pdf, "no text layer in its 2 page(s) (a scanned PDF?)"),
-    "locked.pdf": (docs.encrypted_pdf, "encrypted PDF: it needs a password"),
-    "truncated.pdf": (docs.corrupt_pdf, "not a readable PDF"),
-    "notes-really.pdf": (lambda: b"# Notes\n\nMarkdown with a .pdf name.\n", "not a PDF (no %PDF- header)"),
-    "slides-really.md": (lambda: docs.lecture_pdf(1), "the content is a PDF; rename it to .pdf"),
-    "latin1.md": (lambda: "# Caf\xe9\n\nCr\xe8me.\n".encode("latin-1"), "not UTF-8 text (byte 5)"),
-}
-
 
 def test_bad_inputs_are_named_with_their_reason_and_the_rest_of_the_batch_is_indexed(tmp_path: Path) -> None:
     folder = tmp_path / "in"
     folder.mkdir()
-    bad = [_write(folder, name, build()) for name, (build, _) in BAD_INPUTS.items()]
+    bad = [_write(folder, name, case.build()) for name, case in docs.BAD_INPUTS.items()]
     nested_html = _write(folder, "nested.html", docs.nested_tags_html())
     assert nested_html.stat().st_size == 4_000_000
     good = [
@@ -222,10 +202,10 @@ def test_bad_inputs_are_named_with_their_reason_and_the_rest_of_the_batch_is_ind
     started = time.perf_counter()
     report = knowledge.index([bad[0], good[0], *bad[1:], *good[1:]])
     seconds = time.perf_counter() - started
-    assert len(report.errors) == len(BAD_INPUTS)
-    for path, (_, reason) in zip(bad, BAD_INPUTS.values(), strict=True):
+    assert len(report.errors) == len(docs.BAD_INPUTS)
+    for path, case in zip(bad, docs.BAD_INPUTS.values(), strict=True):
         (error,) = [e for e in report.errors if e.startswith(f"{path}: ")]
-        assert reason in error and "Traceback" not in error
+        assert case.reason in error and "Traceback" not in error
     assert knowledge.store.sources() == sorted(p.name for p in good)
     nested = knowledge.store.chunks_of("nested.html").values()
     assert [c.text for c in nested] == ["Deep nesting must not stop the reader from finding this sentence."]

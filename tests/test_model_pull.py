@@ -8,24 +8,30 @@ environment fresh and progress goes to a real stderr.
 from __future__ import annotations
 
 import json
-import os
 import re
-import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from hashlib import sha256
 from pathlib import Path
 
 import pytest
 
-from bench.recorded_hub import Cut, HubServer, build_tiny_gpt2, hub_server_fixture, serve_model
+from bench.recorded_hub import (
+    CHUNK,
+    Cut,
+    HubServer,
+    build_tiny_gpt2,
+    hub_server_fixture,
+    interrupt_pull,
+    pull_env,
+    repo_cache,
+    serve_model,
+)
 
 TINY = "attentive-test/tiny-gpt2"
 WIDE = "attentive-test/wide-gpt2"  # a 19 MB weights file: larger than huggingface_hub's 10 MB chunk
-CHUNK = 10 * 1024 * 1024
 
 
 @pytest.fixture(scope="module")
@@ -45,12 +51,6 @@ def hub(tiny_folder: Path) -> Iterator[HubServer]:
         yield state
 
 
-def _env(tmp_path: Path, endpoint: str, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "TRANSFORMERS_"))}
-    env.update(HF_HOME=str(tmp_path / "hf"), HF_ENDPOINT=endpoint, **extra)
-    return env
-
-
 def _models(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "agent.cli.main", "models", *args],
@@ -59,10 +59,6 @@ def _models(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]
         text=True,
         timeout=120,
     )
-
-
-def _repo_dir(tmp_path: Path, repo_id: str) -> Path:
-    return tmp_path / "hf" / "hub" / ("models--" + repo_id.replace("/", "--"))
 
 
 def _one_clear_line(proc: subprocess.CompletedProcess[str]) -> str:
@@ -77,7 +73,7 @@ def _one_clear_line(proc: subprocess.CompletedProcess[str]) -> str:
 def test_pull_shows_progress_and_every_file_matches_what_the_server_served(
     hub: HubServer, tiny_folder: Path, tmp_path: Path
 ) -> None:
-    proc = _models(_env(tmp_path, hub.url), "pull", TINY, "--json")
+    proc = _models(pull_env(tmp_path, hub.url), "pull", TINY, "--json")
     assert proc.returncode == 0, proc.stderr
     assert re.search(r"tiny-gpt2 5/5 files .* ([\d.]+)/\1 kB", proc.stderr), proc.stderr  # the bar, on stderr
     result = json.loads(proc.stdout)
@@ -89,20 +85,20 @@ def test_pull_shows_progress_and_every_file_matches_what_the_server_served(
         assert sha256((snapshot / name).read_bytes()).digest() == sha256(data).digest(), name
     # The weights went through the "CDN" host, as LFS files do on the Hub, and are stored by sha256.
     assert hub.file_requests("model.safetensors")[0]["path"].startswith("/cdn/")
-    assert (_repo_dir(tmp_path, TINY) / "blobs" / served.etag("model.safetensors")).is_file()
-    assert (_repo_dir(tmp_path, TINY) / "refs" / "main").read_text() == served.commit
+    assert (repo_cache(tmp_path, TINY) / "blobs" / served.etag("model.safetensors")).is_file()
+    assert (repo_cache(tmp_path, TINY) / "refs" / "main").read_text() == served.commit
 
 
 def test_pulled_model_is_what_the_tools_load(
     hub: HubServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert _models(_env(tmp_path, hub.url), "pull", TINY).returncode == 0
+    assert _models(pull_env(tmp_path, hub.url), "pull", TINY).returncode == 0
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
     monkeypatch.delenv("HF_HUB_CACHE", raising=False)
     from tools.media import locate
 
     source = locate(TINY, "config.json")
-    assert Path(source.path) == _repo_dir(tmp_path, TINY) / "snapshots" / hub.repos[TINY].commit
+    assert Path(source.path) == repo_cache(tmp_path, TINY) / "snapshots" / hub.repos[TINY].commit
 
 
 def test_a_partial_file_is_resumed_with_a_range_request(
@@ -111,11 +107,11 @@ def test_a_partial_file_is_resumed_with_a_range_request(
     served = hub.repos[TINY]
     weights = served.files["model.safetensors"]
     half = len(weights) // 2
-    blobs = _repo_dir(tmp_path, TINY) / "blobs"
+    blobs = repo_cache(tmp_path, TINY) / "blobs"
     blobs.mkdir(parents=True)
     (blobs / f"{served.etag('model.safetensors')}.incomplete").write_bytes(weights[:half])
 
-    proc = _models(_env(tmp_path, hub.url), "pull", TINY, "--json")
+    proc = _models(pull_env(tmp_path, hub.url), "pull", TINY, "--json")
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout)
     assert result["resumed_bytes"] == half
@@ -131,16 +127,16 @@ def test_a_damaged_partial_file_is_deleted_and_the_next_pull_fetches_it_whole(
     hub: HubServer, tmp_path: Path
 ) -> None:
     served = hub.repos[TINY]
-    blobs = _repo_dir(tmp_path, TINY) / "blobs"
+    blobs = repo_cache(tmp_path, TINY) / "blobs"
     blobs.mkdir(parents=True)
     partial = blobs / f"{served.etag('model.safetensors')}.incomplete"
     partial.write_bytes(b"\0" * 1000)  # not the start of the real file
 
-    line = _one_clear_line(_models(_env(tmp_path, hub.url), "pull", TINY))
+    line = _one_clear_line(_models(pull_env(tmp_path, hub.url), "pull", TINY))
     assert "model.safetensors arrived damaged" in line and "sha256" in line
-    assert not partial.exists() and not (_repo_dir(tmp_path, TINY) / "refs" / "main").exists()
+    assert not partial.exists() and not (repo_cache(tmp_path, TINY) / "refs" / "main").exists()
 
-    again = _models(_env(tmp_path, hub.url), "pull", TINY)
+    again = _models(pull_env(tmp_path, hub.url), "pull", TINY)
     assert again.returncode == 0, again.stderr
     assert hub.file_requests("model.safetensors")[-1]["range"] is None
 
@@ -150,7 +146,7 @@ def test_a_dropped_connection_resumes_within_the_same_pull(
 ) -> None:
     served = serve_model(hub, WIDE, wide_folder)
     hub.cut = Cut("model.safetensors", after=CHUNK + CHUNK // 2, mode="drop")
-    proc = _models(_env(tmp_path, hub.url), "pull", WIDE, "--json")
+    proc = _models(pull_env(tmp_path, hub.url), "pull", WIDE, "--json")
     assert proc.returncode == 0, proc.stderr
     gets = hub.file_requests("model.safetensors")
     assert [g["range"] for g in gets] == [None, f"bytes={CHUNK}-"]  # the whole chunk kept, the rest asked for
@@ -163,31 +159,15 @@ def test_an_interrupted_pull_keeps_its_part_and_the_next_pull_finishes_it(
 ) -> None:
     served = serve_model(hub, WIDE, wide_folder)
     cut = hub.cut = Cut("model.safetensors", after=CHUNK + CHUNK // 2, mode="stall")
-    env = _env(tmp_path, hub.url)
-    partial = _repo_dir(tmp_path, WIDE) / "blobs" / f"{served.etag('model.safetensors')}.incomplete"
-    child = subprocess.Popen(
-        [sys.executable, "-m", "agent.cli.main", "models", "pull", WIDE],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    env = pull_env(tmp_path, hub.url)
+    partial = repo_cache(tmp_path, WIDE) / "blobs" / f"{served.etag('model.safetensors')}.incomplete"
+    first = interrupt_pull(hub, cut, env, partial, WIDE)  # Ctrl-C once the first chunk is on disk
+    assert first.returncode == 130, first.err
+    assert "Traceback" not in first.err + first.out
+    assert (
+        "Interrupted" in first.err and f"attentive models pull {WIDE}" in first.err and "resume" in first.err
     )
-    try:
-        assert cut.sent.wait(timeout=60), "the pull never reached the weights"
-        deadline = time.monotonic() + 30
-        while not (partial.exists() and partial.stat().st_size >= CHUNK) and time.monotonic() < deadline:
-            time.sleep(0.05)  # waiting for the first chunk to reach the disk, not timing anything
-        assert partial.stat().st_size == CHUNK
-        child.send_signal(signal.SIGINT)  # Ctrl-C
-        out, err = child.communicate(timeout=30)
-    finally:
-        hub.release.set()
-        if child.poll() is None:
-            child.kill()
-    assert child.returncode == 130, err
-    assert "Traceback" not in err + out
-    assert "Interrupted" in err and f"attentive models pull {WIDE}" in err and "resume" in err
-    assert partial.stat().st_size == CHUNK  # kept for the next pull
+    assert first.kept == CHUNK  # the whole first chunk kept for the next pull, nothing past it
     listed = json.loads(_models(env, "list", "--json").stdout)
     assert next(m for m in listed["models"] if m["repo_id"] == WIDE)["status"] == "partial"
 
@@ -203,9 +183,9 @@ def test_an_interrupted_pull_keeps_its_part_and_the_next_pull_finishes_it(
 
 
 def test_an_unknown_repo_is_one_clear_line_and_leaves_nothing(hub: HubServer, tmp_path: Path) -> None:
-    line = _one_clear_line(_models(_env(tmp_path, hub.url), "pull", "attentive-test/no-such-model"))
+    line = _one_clear_line(_models(pull_env(tmp_path, hub.url), "pull", "attentive-test/no-such-model"))
     assert f"no model attentive-test/no-such-model at {hub.url}" in line
-    assert not _repo_dir(tmp_path, "attentive-test/no-such-model").exists()
+    assert not repo_cache(tmp_path, "attentive-test/no-such-model").exists()
 
 
 @pytest.mark.parametrize(
@@ -220,13 +200,13 @@ def test_an_unknown_repo_is_one_clear_line_and_leaves_nothing(hub: HubServer, tm
 def test_a_name_that_is_not_an_id_is_refused_before_any_request(
     name: str, says: str, hub: HubServer, tmp_path: Path
 ) -> None:
-    line = _one_clear_line(_models(_env(tmp_path, hub.url), "pull", name))
+    line = _one_clear_line(_models(pull_env(tmp_path, hub.url), "pull", name))
     assert says in line and "Known names: stable-diffusion" in line
     assert [r for r in hub.requests if r["path"] != "/api/agent-harnesses"] == []
 
 
 def test_offline_mode_refuses_before_any_request(hub: HubServer, tmp_path: Path) -> None:
-    line = _one_clear_line(_models(_env(tmp_path, hub.url, HF_HUB_OFFLINE="1"), "pull", TINY))
+    line = _one_clear_line(_models(pull_env(tmp_path, hub.url, HF_HUB_OFFLINE="1"), "pull", TINY))
     assert "offline mode is on" in line and "HF_HUB_OFFLINE" in line
     assert hub.requests == []
 
@@ -235,20 +215,20 @@ def test_no_network_is_one_clear_line(tmp_path: Path) -> None:
     with socket.socket() as probe:  # a port nothing listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    line = _one_clear_line(_models(_env(tmp_path, f"http://127.0.0.1:{port}"), "pull", TINY))
+    line = _one_clear_line(_models(pull_env(tmp_path, f"http://127.0.0.1:{port}"), "pull", TINY))
     assert f"cannot reach http://127.0.0.1:{port}" in line and "network" in line
-    assert not _repo_dir(tmp_path, TINY).exists()  # nothing half-written
+    assert not repo_cache(tmp_path, TINY).exists()  # nothing half-written
 
 
 def test_a_gated_repo_says_what_to_do_and_the_token_stays_with_the_hub(
     hub: HubServer, tiny_folder: Path, tmp_path: Path
 ) -> None:
     serve_model(hub, "attentive-test/gated", tiny_folder, gated=True)
-    line = _one_clear_line(_models(_env(tmp_path, hub.url), "pull", "attentive-test/gated"))
+    line = _one_clear_line(_models(pull_env(tmp_path, hub.url), "pull", "attentive-test/gated"))
     assert "is gated" in line and f"{hub.url}/attentive-test/gated" in line and "HF_TOKEN" in line
-    assert not (_repo_dir(tmp_path, "attentive-test/gated") / "refs" / "main").exists()
+    assert not (repo_cache(tmp_path, "attentive-test/gated") / "refs" / "main").exists()
 
-    proc = _models(_env(tmp_path, hub.url, HF_TOKEN="hf_test_token"), "pull", "attentive-test/gated")
+    proc = _models(pull_env(tmp_path, hub.url, HF_TOKEN="hf_test_token"), "pull", "attentive-test/gated")
     assert proc.returncode == 0, proc.stderr
     heads = hub.file_requests("model.safetensors", method="HEAD")
     assert heads[-1]["authorization"] == "Bearer hf_test_token"
@@ -256,7 +236,7 @@ def test_a_gated_repo_says_what_to_do_and_the_token_stays_with_the_hub(
 
 
 def test_list_shows_cached_and_not_then_remove_frees_the_space(hub: HubServer, tmp_path: Path) -> None:
-    env = _env(tmp_path, hub.url)
+    env = pull_env(tmp_path, hub.url)
     before = json.loads(_models(env, "list", "--json").stdout)["models"]
     assert {m["name"]: m["status"] for m in before} == {
         "stable-diffusion": "absent",
@@ -281,7 +261,7 @@ def test_list_shows_cached_and_not_then_remove_frees_the_space(hub: HubServer, t
         "revisions": 1,
         "partial_files": 0,
     }
-    assert not _repo_dir(tmp_path, TINY).exists()
+    assert not repo_cache(tmp_path, TINY).exists()
     assert TINY not in _models(env, "list").stdout
     assert "nothing to remove" in _one_clear_line(_models(env, "remove", TINY, "--yes"))
 
@@ -328,17 +308,17 @@ def test_a_repo_with_only_other_weight_formats_is_not_pulled_as_if_complete(
     (folder / "config.json").write_text("{}")
     (folder / "model.Q4_K_M.gguf").write_bytes(b"GGUF" + b"\0" * 100)
     serve_model(hub, "attentive-test/gguf-only", folder)
-    line = _one_clear_line(_models(_env(tmp_path, hub.url), "pull", "attentive-test/gguf-only"))
+    line = _one_clear_line(_models(pull_env(tmp_path, hub.url), "pull", "attentive-test/gguf-only"))
     assert "weights only in formats" in line and "(.gguf)" in line and "--all" in line
-    assert not _repo_dir(tmp_path, "attentive-test/gguf-only").exists()
+    assert not repo_cache(tmp_path, "attentive-test/gguf-only").exists()
 
 
 def test_remove_also_deletes_an_unfinished_download(hub: HubServer, tmp_path: Path) -> None:
     served = hub.repos[TINY]
-    blobs = _repo_dir(tmp_path, TINY) / "blobs"
+    blobs = repo_cache(tmp_path, TINY) / "blobs"
     blobs.mkdir(parents=True)
     (blobs / f"{served.etag('model.safetensors')}.incomplete").write_bytes(b"x" * 4321)
-    env = _env(tmp_path, hub.url)
+    env = pull_env(tmp_path, hub.url)
     listed = next(
         m for m in json.loads(_models(env, "list", "--json").stdout)["models"] if m["repo_id"] == TINY
     )
@@ -350,4 +330,4 @@ def test_remove_also_deletes_an_unfinished_download(hub: HubServer, tmp_path: Pa
         "revisions": 0,
         "partial_files": 1,
     }
-    assert not _repo_dir(tmp_path, TINY).exists() and hub.requests == []
+    assert not repo_cache(tmp_path, TINY).exists() and hub.requests == []
