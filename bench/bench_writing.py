@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.figures import alternating
-from bench.raw_llama import raw_llama, stream_rate
+from bench.raw_llama import Streamed, raw_llama, stream_rate
 
 PROMPTS_FILE = Path(__file__).with_name("writing_prompts.txt")
 SEED = 1
@@ -149,7 +149,7 @@ def _quality_rows(prompts: list[str]) -> list[dict[str, Any]]:
 
 def _speed_rows() -> list[dict[str, Any]]:
     from bench.raw_llama import writing_message, writing_settings
-    from tools.generation import LLAMA_THREADS, REPEAT_LAST_N, REPEAT_PENALTY, generate_text
+    from tools.generation import LLAMA_THREADS, REPEAT_LAST_N, REPEAT_PENALTY, GenerationResult, generate_text
 
     raw = raw_llama()
     temperature, top_p = TEMPERATURE, TOP_P
@@ -161,18 +161,19 @@ def _speed_rows() -> list[dict[str, Any]]:
         round_, index, _ = rounds[n]
         return SEED + index + 100 * round_
 
-    def raw_side(n: int) -> Any:
+    def raw_side(n: int) -> Streamed:
         settings = writing_settings(SPEED_TOKENS, temperature=temperature, top_p=top_p, seed=seed(n))
         return stream_rate(
             raw, writing_message(rounds[n][2], SPEED_TOKENS), settings
         )  # what generate_text sends
 
-    def our_side(n: int) -> Any:
+    def our_side(n: int) -> GenerationResult:
         return generate_text(
             rounds[n][2], max_new_tokens=SPEED_TOKENS, temperature=temperature, top_p=top_p, seed=seed(n)
         )
 
-    streamed, results = alternating(len(rounds), raw_side, our_side)
+    # who goes first alternates for every prompt across rounds, whatever the number of prompts
+    streamed, results = alternating(len(rounds), raw_side, our_side, lambda n: sum(rounds[n][:2]) % 2 == 1)
     theirs = [s.per_s for s in streamed]
     ours = [r.tokens_per_second for r in results]
     counts = {s.tokens for s in streamed} | {r.tokens for r in results}

@@ -45,14 +45,17 @@ def median_seconds(fn: Callable[[], Any], repeats: int) -> float:
 
 
 def alternating(
-    rounds: int, first: Callable[[int], T], second: Callable[[int], U]
+    rounds: int,
+    first: Callable[[int], T],
+    second: Callable[[int], U],
+    second_leads: Callable[[int], bool] = lambda i: i % 2 == 1,
 ) -> tuple[list[T], list[U]]:
-    """``first(i)`` and ``second(i)`` run back to back for each round ``i``, who goes first alternating, so a
-    machine whose speed drifts (this VM's does) weighs on both sides alike."""
+    """``first(i)`` and ``second(i)`` run back to back for each round ``i``, who goes first alternating
+    (``second_leads``), so a machine whose speed drifts (this VM's does) weighs on both sides alike."""
     ones: list[T] = []
     others: list[U] = []
     for i in range(rounds):
-        if i % 2 == 0:
+        if not second_leads(i):
             ones.append(first(i))
             others.append(second(i))
         else:

@@ -357,11 +357,13 @@ def repo_cache(home: Path, repo_id: str) -> Path:
 
 @dataclass(frozen=True)
 class Interrupted:
-    """How a pull ended after Ctrl-C: its exit code and output, and the bytes of the download it kept."""
+    """How a pull ended after Ctrl-C: its exit code and output, the bytes of the download on disk when the
+    signal went, and the bytes it kept."""
 
     returncode: int
     out: str
     err: str
+    at_signal: int
     kept: int
 
 
@@ -379,15 +381,20 @@ def interrupt_pull(state: HubServer, cut: Cut, env: dict[str, str], partial: Pat
         if not cut.sent.wait(timeout=120):
             raise RuntimeError("the pull never reached the weights")
         deadline = time.monotonic() + 60
-        while not (partial.exists() and partial.stat().st_size >= CHUNK) and time.monotonic() < deadline:
+        while _size(partial) < CHUNK and time.monotonic() < deadline:
             time.sleep(0.05)  # waiting for the first chunk to reach the disk, not timing anything
+        at_signal = _size(partial)
         child.send_signal(signal.SIGINT)
         out, err = child.communicate(timeout=60)
     finally:
         state.release.set()
         if child.poll() is None:
             child.kill()
-    return Interrupted(child.returncode, out, err, partial.stat().st_size if partial.exists() else 0)
+    return Interrupted(child.returncode, out, err, at_signal, _size(partial))
+
+
+def _size(path: Path) -> int:
+    return path.stat().st_size if path.exists() else 0
 
 
 # --------------------------------------------------------------------------- a Hugging Face cache on disk

@@ -229,7 +229,12 @@ _DEVELOP = (
 )
 _RELATE = (
     r"(?:relate|relates|related|connect|connects|connected|compare|compared|differ|differs|different|linked|"
-    r"tie|tied|fit|fits|similar|distinct)"
+    r"tie|tied|fit|fits|similar|distinct|the same(?: thing)?)"
+)
+# What a question may ask to be "between" two things: "the difference between X and Y".
+_BETWEEN = (
+    r"(?:differences?|distinctions?|contrasts?|relationships?|relations?|connections?|links?|similarit(?:y|ies)|"
+    r"overlaps?)"
 )
 # Distinction, the other half of comparing. Each family is one word list that every frame using it shares,
 # and each is paired with the joining word that makes it a comparison: "separates X from Y" compares,
@@ -245,8 +250,11 @@ _IS_LIKE = (
     r"(?:different|distinct) (?:from|than)|unlike)"
 )
 _ALIKE = r"(?:differ|relate|connect|interact|overlap|the same(?: thing)?|different|related|similar|alike|connected|linked|distinct)"
-_RECIPROCAL = re.compile(r"(?:each other|one another)", re.I)  # "how do X and Y relate to each other"
-_NOT_A_TOPIC = r"(?!(?:i|we|you|it|they|this|that)\s)"  # "can I see X compared to Y": the asker is no part
+# "how do X and Y relate to each other", "how does one layer relate to another": the other part is the subject's
+_RECIPROCAL = re.compile(r"(?:each other|one another|another|the other|the others|other ones?)", re.I)
+# "can I see X compared to Y": the asker is no part. A yes/no question about "it" ("is it related to training?")
+# is read whole too, a follow-up the earlier question gives its topic to; "how does it relate to ..." is framed.
+_NOT_A_TOPIC = r"(?!(?:i|we|you|it|they|this|that)\s)"
 # Ways of asking "how" that name a respect: "in what ways does X differ from Y" asks how it does.
 _HOW = re.compile(r"^(?:in (?:what|which) (?:ways?|respects?|sense)|to what (?:extent|degree))\s+", re.I)
 # Frames are read in the first this many characters of a question only: a longer message is no single
@@ -278,9 +286,12 @@ _COMPARE_SPLIT = re.compile(rf"\s+(?:and|&|with|to|against|{_RELATIONS})\s+", re
 FRAMES = (
     _frame(r"^(?:compare|contrast)\s+(?P<s>.+)$", _COMPARE_SPLIT),
     _frame(
-        r"^(?:what|where)(?:'s| is| are| was| were)\s+(?:the\s+)?(?:main\s+|key\s+|big\s+)?(?:differences?|"
-        r"distinctions?|contrasts?|relationships?|relations?|connections?|links?|similarit(?:y|ies)|overlaps?)"
-        r"\s+between\s+(?P<s>.+)$"
+        rf"^(?:(?:what|where)(?:'s| is| are| was| were)\s+(?:the\s+)?|(?:is|are) there\s+(?:an?|any)\s+)"
+        rf"(?:main\s+|key\s+|big\s+|real\s+)?{_BETWEEN}\s+between\s+(?P<s>.+)$"
+    ),
+    _frame(
+        r"^(?:tell|explain|show|describe|give)\s+(?:me\s+|us\s+)?the\s+(?:main\s+|key\s+|big\s+|real\s+)?"
+        rf"{_BETWEEN}\s+between\s+(?P<s>.+)$"
     ),
     # "what separates X from Y" compares; "which layer separates the input from the output" asks for a layer
     _frame(
@@ -292,17 +303,20 @@ FRAMES = (
     ),
     _frame(rf"^what (?:sets|makes|keeps)\s+(?P<s>.+?)\s+{_SET_APART}\s+(?P<t>.+)$"),
     _frame(rf"^how {_ASKER}\s+{_TELLS}\s+(?P<s>.+?)\s+(?:from|versus|vs\.?)\s+(?P<t>.+)$"),
-    _frame(rf"^how {_ASKER}\s+(?:distinguish|differentiate|contrast|compare)\s+(?P<s>.+?\s+and\s+.+)$"),
+    _frame(
+        rf"^how {_ASKER}\s+(?:distinguish|differentiate|contrast|compare|tell apart|tell the difference)"
+        r"(?:\s+between)?\s+(?P<s>.+?\s+and\s+.+)$"
+    ),
     _frame(rf"^how {_ASKER}\s+contrast\s+(?P<s>.+?)\s+with\s+(?P<t>.+)$"),
     _frame(rf"^how {_ASKER}\s+(?:tell|distinguish|differentiate)\s+(?P<s>.+?\s+and\s+.+?)\s+apart$"),
     _frame(
-        rf"^how (?:is|are|does|do|did|can|could|would)\s+(?P<s>.+?)\s+{_RELATE}\s+(?:to|with|from|in|into|than)\s+"
+        rf"^how (?:is|are|does|do|did|can|could|would)\s+(?P<s>.+?)\s+{_RELATE}\s+(?:to|with|from|in|into|than|as)\s+"
         r"(?P<t>.+)$"
     ),
     _frame(
         r"^how (?:do|does|can|could|would|should|are|is)\s+(?P<s>.+?\s+and\s+.+?)\s+(?:work together|"
         r"fit together|interact|differ|compare|relate|connect|work with each other|go together|different|"
-        r"similar|alike)\b.*$"
+        r"similar|alike|related|connected|linked|distinct|the same)\b.*$"
     ),
     # The yes/no forms of the two above, whole: "is X the same as Y?", "are X and Y related (to each other)?"
     _frame(
@@ -377,40 +391,38 @@ _SOURCE = re.compile(
 )
 
 
+# A relative clause set off by two dashes ("GPT-2 - which OpenAI released in 2019 - how big is it?") is an aside,
+# not a question of its own; bounded, so reading stays linear in the message's length.
+_ASIDE = re.compile(
+    r"\s[-\u2013\u2014]\s(?:which|who|whose|where|when|that)\b.{0,200}?\s[-\u2013\u2014](?=\s)", re.I
+)
+
+
 def _clean(question: str) -> str:
-    """The question without greetings, politeness or a pointer to the notes ("based on my notes")."""
+    """The question without greetings, politeness, a pointer to the notes ("based on my notes") or an aside."""
     text = " ".join(question.replace("\u2019", "'").split())
-    text = _SOURCE.sub("", _LEAD.sub("", text))
+    text = _ASIDE.sub("", _SOURCE.sub("", _LEAD.sub("", text)))
     text = _LEAD.sub("", text.strip())
     return text.strip(" \t?!.;:,\"'")
 
 
 _WH = r"(?:how|what|why|when|where|who|which|does|do|did|is|are|can|could|would|will|should)\b"
 _JOINED = rf"\s*(?:(?:and|but|or|so|also)\s+)?(?={_WH})"
-_CLAUSE = re.compile(rf"\s*[,;?]{_JOINED}|\s+(?:and|but|or|so)\s+(?={_WH})", re.I)
-# A dash joins a question on ("X vs Y - which matters more?") when it is the message's only one: two set
-# off an aside ("GPT-2 - which OpenAI released in 2019 - how big is it?").
-_SPACED_DASH = re.compile(r"\s[-\u2013\u2014]\s")
-_CLAUSE_OR_DASH = re.compile(
-    rf"(?:\s*[,;?]|\s+[-\u2013\u2014]){_JOINED}|\s+(?:and|but|or|so)\s+(?={_WH})", re.I
-)
-
-
-def _clauses(text: str) -> re.Pattern[str]:
-    """What separates the questions ``text`` joins: a dash too when there is exactly one."""
-    return _CLAUSE_OR_DASH if len(_SPACED_DASH.findall(text)) == 1 else _CLAUSE
+# A comma, a semicolon, a question mark or a dash before a question word joins a question on ("X vs Y - which
+# matters more?"); dashes that set off an aside were read past by ``_clean`` first.
+_CLAUSE = re.compile(rf"(?:\s*[,;?]|\s+[-\u2013\u2014]){_JOINED}|\s+(?:and|but|or|so)\s+(?={_WH})", re.I)
 
 
 def question_clauses(question: str) -> list[str]:
     """The questions a message joins ("What is X, and how does Y work?"): each may need its own passage."""
     text = _clean(question)
-    pieces = [p.strip(" ,;?") for p in _clauses(text).split(text)]
+    pieces = [p.strip(" ,;?") for p in _CLAUSE.split(text)]
     return [p for p in pieces if len(content_terms(p)) >= 1 and len(p.split()) >= 2]
 
 
 def _first_clause(text: str) -> str:
     """The question up to a second question joined on ("..., and how does it...", "... and why")."""
-    match = _clauses(text).search(text)
+    match = _CLAUSE.search(text)
     return text[: match.start()] if match and match.start() > 0 else text
 
 

@@ -322,4 +322,4 @@ def test_the_page_and_mcp_show_a_citation_alike() -> None:
     assert "Attention weighs tokens; see the demo or \\(link removed\\)." in page
     assert "evil.example" not in mcp + page
     # a citation a client sends with only some fields is still drawn
-    assert "**A > B**" in citations_markdown([{"section": "A > B", "quote": "Short."}])
+    assert "**A > B**" in citations_markdown([{"section": "A > B", "quote": "Short.", "page": None}])

@@ -167,6 +167,7 @@ def test_an_interrupted_pull_keeps_its_part_and_the_next_pull_finishes_it(
     assert (
         "Interrupted" in first.err and f"attentive models pull {WIDE}" in first.err and "resume" in first.err
     )
+    assert first.at_signal == CHUNK  # Ctrl-C once the first chunk was on disk
     assert first.kept == CHUNK  # the whole first chunk kept for the next pull, nothing past it
     listed = json.loads(_models(env, "list", "--json").stdout)
     assert next(m for m in listed["models"] if m["repo_id"] == WIDE)["status"] == "partial"

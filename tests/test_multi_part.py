@@ -86,6 +86,13 @@ def knowledge(shared_agent: Agent) -> NotesKnowledge:
         ("What is the overlap between RNNs and transformers?", ("RNNs", "transformers")),
         ("How do GPT-2 and Bark relate to one another?", ("GPT-2", "Bark")),
         ("dropout as opposed to pruning — which is simpler?", ("dropout", "pruning")),
+        ("How are precision and recall related?", ("precision", "recall")),
+        ("How is a CNN the same as an MLP?", ("CNN", "MLP")),
+        ("How does one layer relate to another?", ("one layer",)),
+        ("How can I tell apart GPT-2 and Bark?", ("GPT-2", "Bark")),
+        ("How do I distinguish between encoders and decoders?", ("encoders", "decoders")),
+        ("Can you tell the difference between GPT-2 and Bark?", ("GPT-2", "Bark")),
+        ("Is there a difference between dropout and pruning?", ("dropout", "pruning")),
         # the same words that do not set two things side by side
         ("What makes transformers so powerful?", None),
         ("How can I tell if a model is overfitting?", None),
@@ -116,11 +123,13 @@ def test_the_parts_of_a_question(question: str, parts: tuple[str, ...] | None) -
             "What is a token, and how does it become a vector?",
             ["What is a token", "how does it become a vector"],
         ),
+        ("GPT-2 vs Bark - which is bigger?", ["GPT-2 vs Bark", "which is bigger"]),
+        # an aside between two dashes is read past; any other dash before a question word joins one on
+        ("GPT-2 - which OpenAI released - how big is it?", ["GPT-2 how big is it"]),
         (
-            "GPT-2 vs Bark - which is bigger?",
-            ["GPT-2 vs Bark", "which is bigger"],
-        ),  # one dash joins a question
-        ("GPT-2 - which OpenAI released - how big is it?", ["GPT-2 - which OpenAI released - how big is it"]),
+            "What is a transformer - how does it work - and who made it?",
+            ["What is a transformer", "how does it work", "who made it"],
+        ),
     ],
 )
 def test_the_questions_a_message_joins(message: str, clauses: list[str]) -> None:

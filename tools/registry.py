@@ -33,7 +33,7 @@ class Example:
     args: dict[str, Any] = field(default_factory=dict)
 
 
-EXAMPLES_FOLDER = ("data", "examples")  # inside the ``tools`` package: <tool name>.toml
+EXAMPLES_FOLDER = ("data", "examples")  # inside a tool module's package: <tool name>.toml
 
 
 def examples_of(name: str, package: str = "tools") -> tuple[Example, ...]:
@@ -105,12 +105,13 @@ class ToolDeclaration:
 
         The tool is named after the function and described by the first paragraph of its docstring
         (the rest is for developers), so what the model and the MCP client read is written once, on
-        the function it describes; its phrasings are ``examples_of(name)`` unless given. Tools are offered over MCP unless they say otherwise: the
-        generation tools do, since they load gigabyte models a remote client cannot see coming.
+        the function it describes; its phrasings are ``examples_of(name, its package)`` unless given.
+        Tools are offered over MCP unless they say otherwise: the generation tools do, since they load
+        gigabyte models a remote client cannot see coming.
         """
         name, description = function.__name__, _first_paragraph(function.__doc__)
         run = keyword_runner(function)
-        package = function.__module__.partition(".")[0]  # the phrasings ship with the tool's own package
+        package = function.__module__.rpartition(".")[0] or function.__module__  # the module's own package
         phrasings = examples_of(name, package) if examples is None else examples
         return cls(name, description, args, run, phrasings, extract, offer, mcp, streams_tokens)
 

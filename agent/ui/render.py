@@ -99,7 +99,10 @@ def citations_markdown(citations: Iterable[Any]) -> str:
     """The sources of an answer: section path and quoted span, one per line."""
     lines = []
     for number, given in enumerate(citations, start=1):
-        citation = given if isinstance(given, Citation) else Citation.from_dict({**_NO_SPAN, **given})
+        if isinstance(given, Citation):
+            citation = given
+        else:  # fields left out or null are the blanks, as a JSON client may send them
+            citation = Citation.from_dict({**_NO_SPAN, **{k: v for k, v in given.items() if v is not None}})
         shown = shown_citation(citation)
         quote = (
             shown.quote if len(shown.quote) <= MAX_QUOTE_CHARS else shown.quote[: MAX_QUOTE_CHARS - 1] + "…"
