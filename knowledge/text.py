@@ -231,6 +231,12 @@ _RELATE = (
     r"(?:relate|relates|related|connect|connects|connected|compare|compared|differ|differs|different|linked|"
     r"tie|tied|fit|fits|similar|distinct|the same(?: thing)?)"
 )
+# What notes may do with a topic, as a question asks it: "do my notes explain X?", "does the note cover X?"
+_NOTES_SAY = (
+    r"(?:mention|cover|talk about|say (?:anything |something |much )?about|discuss|explain|describe|define|"
+    r"include|contain|address|deal with|go (?:over|into)|touch on|teach|have (?:anything|something|a section) "
+    r"(?:on|about))"
+)
 # What a question may ask to be "between" two things: "the difference between X and Y".
 _BETWEEN = (
     r"(?:differences?|distinctions?|contrasts?|relationships?|relations?|connections?|links?|similarit(?:y|ies)|"
@@ -349,7 +355,17 @@ FRAMES = (
         r"intro|definition)\s+(?:of|on|to)\s+(?P<s>.+)$"
     ),
     _frame(
-        r"^do (?:my |the |your )?notes (?:mention|cover|talk about|say anything about|discuss)\s+(?P<s>.+)$"
+        rf"^(?:do|does|did)\s+(?:my\s+|the\s+|your\s+)?(?:study\s+)?notes?\s+(?:ever\s+|also\s+|even\s+)?{_NOTES_SAY}"
+        r"\s+(?P<s>.+)$"
+    ),
+    # "is X covered (in my notes)?", "anything (in my notes) about X?": the pointer to the notes is gone by now
+    _frame(
+        r"^(?:is|are)\s+(?P<s>.+?)\s+(?:ever\s+|even\s+|also\s+)?(?:covered|mentioned|discussed|explained|"
+        r"described|defined|included|there)$"
+    ),
+    _frame(
+        r"^(?:(?:is|are) there\s+|do i have\s+|have i (?:got|written)\s+)?(?:anything|something|a section|a note|"
+        r"notes)\s+(?:about|on)\s+(?P<s>.+)$"
     ),
     _frame(
         r"^why (?:do|does|did|would|should|might)\s+(?:people|we|you|researchers|engineers|practitioners|models|"

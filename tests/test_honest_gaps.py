@@ -72,6 +72,12 @@ def test_absent_concepts_are_named_and_nothing_is_cited(knowledge: NotesKnowledg
         # Every word is in the notes, never together: the concept is still absent.
         ("Tell me about diffusion transformers", "diffusion transformers"),
         ("What is a support vector machine?", "support vector machine"),
+        # Asking whether the notes cover something, in the ways people ask it.
+        ("Do my notes explain convolutional neural networks?", "convolutional neural networks"),
+        ("does the note go into gradient clipping", "gradient clipping"),
+        ("Is beam search covered in my notes?", "beam search"),
+        ("Anything in my notes about GANs?", "GANs"),
+        ("Do the notes ever touch on reinforcement learning?", "reinforcement learning"),
     ],
 )
 def test_well_known_gaps_are_named_exactly(knowledge: NotesKnowledge, question: str, concept: str) -> None:
@@ -92,6 +98,22 @@ def test_related_sections_are_labelled_and_never_cited(knowledge: NotesKnowledge
     france = ask(knowledge, "What is the capital of France?")
     assert france.text.startswith("Your notes do not mention the capital of France")
     assert france.data["related"] == [] and "\n" not in france.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Do my notes describe how training works?",
+        "Are transformers mentioned in my notes?",
+        "Does the note cover positional encoding?",
+        "Is there anything about self-attention in my notes?",
+    ],
+)
+def test_asking_whether_the_notes_cover_a_topic_they_cover_answers_it(
+    knowledge: NotesKnowledge, question: str
+) -> None:
+    result = ask(knowledge, question)
+    assert result.data["in_scope"] is True and result.citations and not result.data["absent"], result.text
 
 
 def test_in_scope_questions_are_not_refused(knowledge: NotesKnowledge) -> None:
