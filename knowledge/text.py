@@ -255,7 +255,10 @@ _IS_LIKE = (
     r"(?:the same(?: thing)? as|(?:related|connected|linked|similar|equivalent|identical) to|"
     r"(?:different|distinct) (?:from|than)|unlike)"
 )
-_ALIKE = r"(?:differ|relate|connect|interact|overlap|the same(?: thing)?|different|related|similar|alike|connected|linked|distinct)"
+_ALIKE = (
+    r"(?:differ|relate|connect|interact|overlap|the same(?: thing)?|different|related|similar|alike|connected|"
+    r"linked|distinct)"
+)
 # "how do X and Y relate to each other", "how does one layer relate to another": the other part is the subject's
 _RECIPROCAL = re.compile(r"(?:each other|one another|another|the other|the others|other ones?)", re.I)
 # "can I see X compared to Y": the asker is no part. A yes/no question about "it" ("is it related to training?")
