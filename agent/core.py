@@ -170,6 +170,7 @@ class Agent:
 
         from agent.memory import thread_id
         from agent.turn import TurnRecord
+        from tools.notes_search import served_style
 
         config = {
             "configurable": {"thread_id": thread_id(user, session)},
@@ -189,8 +190,9 @@ class Agent:
             )
             for mode, chunk in stream:
                 yield from record.take(mode, chunk)
-            reply = self._build_reply(message, user, session, style, self._final_text(record), record)
-            self._remember(reply, message, style)
+            served = served_style([r for name, r in record.results if name == "search_notes" and r], style)
+            reply = self._build_reply(message, user, session, served, self._final_text(record), record)
+            self._remember(reply, message, served)
         yield StreamEvent("reply", reply=reply)
 
     def _final_text(self, record: Any) -> str:
@@ -258,11 +260,15 @@ class Agent:
         )
 
     def _previous_questions(self, config: dict[str, Any]) -> list[str]:
+        """The session's last questions, for follow-ups; "shorter please" asks none (``Manner.alone``)."""
         from langchain_core.messages import HumanMessage
+
+        from knowledge.manner import read_manner
 
         state = self._graph.get_state(config)
         messages = (state.values or {}).get("messages", []) if state else []
-        return [m.text for m in messages if isinstance(m, HumanMessage)][-3:]
+        asked = [m.text for m in messages if isinstance(m, HumanMessage)]
+        return [q for q in asked if not read_manner(q).alone][-3:]
 
     def run_tool(self, name: str, args: dict[str, Any], user: str = "default") -> ToolResult:
         """Run one tool directly, outside a conversation (MCP clients, scripts); errors raise ValueError."""

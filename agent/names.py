@@ -5,7 +5,7 @@ thread id and a line in logs and exports, so it is refused early, with the rule
 in the message, rather than stored and stumbled over later.
 
 Free text (a message, a comment, a tool argument) is never refused for its
-characters: what UTF-8 cannot carry is replaced instead. Python strings can hold
+characters: what UTF-8 or a database cannot carry is replaced instead. Python strings can hold
 lone surrogates ("\\ud800", from a JSON "\\ud800" escape or a file name of
 undecodable bytes) that every encoder rejects: before this check, such a message
 raised ``TypeError`` inside the tokenizer, and such a user id
@@ -21,6 +21,10 @@ from typing import Any
 MAX_NAME_CHARS = 200
 REPLACEMENT = "\ufffd"
 SURROGATE = re.compile("[\ud800-\udfff]")
+# What a store cannot carry: lone surrogates (no encoder takes them) and NUL (PostgreSQL refuses it in
+# text; SQLite's length() stops at it, so a correction of "\x00" passed the blank check and then failed
+# the table's CHECK constraint: found by the fuzz test).
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 def check_name(kind: str, value: object) -> str:
@@ -44,15 +48,13 @@ def check_name(kind: str, value: object) -> str:
 
 
 def clean_text(text: str) -> str:
-    """``text`` with every code point UTF-8 cannot encode (a lone surrogate) replaced by U+FFFD.
-
-    The only such code points in a Python string are surrogates; everything else passes unchanged.
-    """
+    """``text`` with every code point a store cannot carry (``UNSTORABLE``) replaced by U+FFFD;
+    everything else passes unchanged."""
     if not isinstance(text, str):
         raise TypeError(f"expected text (str), got {type(text).__name__}")
-    if text.isascii():
+    if text.isascii() and "\x00" not in text:
         return text
-    return SURROGATE.sub(REPLACEMENT, text)
+    return UNSTORABLE.sub(REPLACEMENT, text)
 
 
 def clean_data(value: Any) -> Any:

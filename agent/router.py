@@ -27,6 +27,7 @@ from agent.conversational import CONVERSATIONAL, ConversationalIntent
 from agent.intent_model import IntentModel, LabelledPhrase, mask_payload
 from agent.names import clean_text
 from agent.types import Choice
+from knowledge.manner import read_manner
 from tools.registry import ToolDeclaration
 
 FALLBACK = "search_notes"
@@ -213,21 +214,24 @@ class IntentRouter:
         tools is known here.
         """
         text = clean_text(text)  # a lone surrogate would stop the tokenizer; U+FFFD does not
+        # "say it simply: what is a neuron?" asks for an explanation, not speech: the model reads what is
+        # asked, the chosen tool's extractor the whole message (it may take "briefly" as its style)
+        asked = read_manner(text).question
         tools = [t for t in self._tools if allowed is None or t in allowed]
         candidates = tools + ([] if must_call else list(self._talk))
         if not tools:
             return Decision("", 0.0, ())
         model = self._model_for(user)
-        vector = model.vector(text)
+        vector = model.vector(asked)
         learned = self._learned_match(vector, user)
         if learned in candidates:
             return self._decided(learned, 1.0, ((learned, 1.0),), text)
-        scores = model.probabilities(text, vector)
+        scores = model.probabilities(asked, vector)
         ranked = tuple(sorted(((k, scores[k]) for k in candidates), key=lambda item: -item[1]))
         (best, p_best), runner = ranked[0], ranked[1] if len(ranked) > 1 else ("", 0.0)
         if p_best < GUESSING_BELOW and FALLBACK in tools:
             return self._decided(FALLBACK, p_best, ranked, text)
-        tools_in_order = self._clause_tools(text, best, ranked, model) if best in self._tools else []
+        tools_in_order = self._clause_tools(asked, best, ranked, model) if best in self._tools else []
         if tools_in_order:
             return self._decided(best, p_best, ranked, text, tools_in_order)
         if p_best - runner[1] < AMBIGUITY_MARGIN and self._worth_asking(best, runner[0], text):

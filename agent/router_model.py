@@ -33,10 +33,15 @@ from pydantic import ConfigDict, Field, PrivateAttr
 
 from agent.router import IntentRouter
 from agent.types import Choice
+from knowledge.manner import read_manner
 
 USER_SETTING = "attentive_user"  # the bind argument the loop's UserToRouter middleware sets
 CHOICES_KEY = "attentive_choices"  # where a clarifying question's choices ride on its AIMessage
 NO_TEXT_MODEL = "I can search the notes, run demos and look models up; ask me about the notes."
+NOTHING_TO_REDO = (
+    "There is no earlier answer in this conversation to change. Ask me something first, then say "
+    "\u201cshorter\u201d, \u201cin more detail\u201d or \u201cin simpler terms\u201d."
+)
 
 # llama.cpp aborts the process when two threads decode on one ``Llama`` (as ``batch`` does), and
 # every chat model over the same GGUF shares that ``Llama``: calls are serialised per engine.
@@ -168,6 +173,16 @@ def _counted(tokenize: Callable[..., list[int]], text: str) -> int:
 _SENTENCE_PIECE = re.compile(r".*?(?:[.!?:](?=\s)\s+|\n+|$)", re.S)
 
 
+def _request_of(earlier: Sequence[BaseMessage], text: str) -> str | None:
+    """What a message asks for: itself, or, when it only asks how ("shorter please", "can you
+    elaborate?"), the user's last request asked that way; None when there is no earlier one."""
+    asked = read_manner(text)
+    if not asked.alone:
+        return text
+    requests = [m.text for m in earlier if isinstance(m, HumanMessage) and not read_manner(m.text).alone]
+    return asked.again(requests[-1]) if requests else None
+
+
 class RouterChatModel(BaseChatModel):
     """Tool choice by the intent router, free text by the wrapped chat model."""
 
@@ -220,7 +235,9 @@ class RouterChatModel(BaseChatModel):
             return AIMessage(content=self._answer_from(results))
         if not tools or last_human < 0 or tool_choice == "none":
             return None
-        text = messages[last_human].text
+        text = _request_of(messages[:last_human], messages[last_human].text)
+        if text is None:
+            return AIMessage(content=NOTHING_TO_REDO)
         names = [t["function"]["name"] for t in tools]
         schemas = {t["function"]["name"]: t["function"].get("parameters", {}) for t in tools}
         forced = _forced_tool(tool_choice, names)

