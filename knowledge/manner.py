@@ -30,14 +30,18 @@ _LONGEST_REQUEST = 120  # characters; "could you say that again but a bit shorte
 
 # --- the phrases, one family each ----------------------------------------------------------------
 
-_PLEASE = r"(?:please|pls|plz|thanks|thank you|for me)"
+_PLEASE = r"(?:please|pls|plz|thanks|thank you|thx|ty|for me|lol|haha|lmao)"
+# "really briefly", "keep it super short", "a bit simpler"
+_VERY = r"(?:(?:very|really|super|extra|quite|pretty|a bit|a little|way|much|even|nice and)\s+)?"
 _COUNT = r"(?:one|a single|a|two|three|four|five|six|seven|eight|nine|ten|a couple of|a few|[1-9][0-9]?)"
 _UNIT = r"(?:sentences?|lines?|words?|bullets?|bullet points?)"
-_COUNTED = rf"{_COUNT}(?: or (?:two|three|2|3))? (?:short )?{_UNIT}(?: or two)?"
+_COUNTED = rf"{_COUNT}(?: or (?:two|three|2|3))? (?:short )?{_UNIT}(?: or two)?(?: answer)?"
 _SHORT = (
     r"(?:briefly|concisely|succinctly|in brief|in short|in a nutshell|tl;? ?dr|short and sweet|"
     rf"in {_COUNTED}|(?:in )?(?:no more than|at most|under|fewer than|less than) {_COUNT} {_UNIT}|"
-    r"in (?:fewer|less|as few) words(?: as possible)?|more (?:briefly|concisely|succinctly))"
+    r"in (?:fewer|less|as few) words(?: as possible)?|more (?:briefly|concisely|succinctly)|"
+    r"(?:just )?(?:a |the )?one[- ]liner|(?:(?:sum (?:it|this|that) up|summari[sz]e(?: it| this| that)?)(?: in)?|"
+    rf"keep (?:it|this|that|the answer) (?:to|under|within)) {_COUNTED})"
 )
 _LONG = (
     r"(?:in (?:more |great |full |much |some |greater |a lot of |lots of )?detail|in (?:more )?depth|in-depth|"
@@ -46,21 +50,24 @@ _LONG = (
 _AUDIENCE = (
     r"(?:a |an |the |my )?(?:complete |total |absolute )?(?:beginners?|novices?|newbies?|dummies|laym[ae]n|"
     r"laypeople|layperson|non-?experts?|non-?technical (?:person|people|audience|reader)|kids?|child(?:ren)?|"
-    r"(?:five|5|ten|10|twelve|12)[- ]year[- ]olds?|grandma|grandmother|mom|mum|dad|someone new to (?:this|ai))"
+    r"(?:five|5|ten|10|twelve|12)[- ]year[- ]olds?|grandma|grandmother|mom|mum|dad|"
+    r"(?:someone|somebody|people|a person) (?:new to (?:this|it|ai|ml|the (?:topic|field))|with (?:no|zero|little|"
+    r"limited|without) (?:background|experience|knowledge)(?: in \w+)?))"
 )
 _PLAIN = (
     r"(?:simply put|(?:to )?(?:put|say|explain) (?:it |this |that )?(?:simply|plainly|briefly)|plainly|"
     r"intuitively|roughly speaking|generally speaking|at a (?:high|basic) level|more (?:simply|plainly|clearly)|"
     r"in (?:your|my|our) own words|in (?:simple|simpler|plain|plainer|basic|easy|easier|everyday|laym[ae]n'?s?|"
     r"lay|non-?technical|beginner-?friendly|human|normal|ordinary|clear|simplest|plainest) (?:terms|words|"
-    r"language)|in (?:simple|plain|basic) english|"
-    rf"(?:explain(?:ed)?(?: it)? )?like (?:i'?m|i am|you'?re talking to) (?:{_AUDIENCE}|new to (?:this|it)|"
+    r"language)|(?:in )?(?:simple|plain|basic) english|in an? (?:simple|simpler|easy|basic|plain|clear|"
+    r"intuitive|detailed|short|brief|quick|concise|thorough|in-depth) (?:way|manner|fashion)|"
+    rf"(?:explain(?:ed)?(?: it)? )?(?:to me )?like (?:i'?m|i am|you'?re talking to) (?:{_AUDIENCE}|new to (?:this|it)|"
     r"(?:five|5|ten|10|twelve|12)(?: years old)?)|eli5|eli12|"
     r"without (?:the |any |too much )?(?:jargon|math|maths|equations|formulas|technical terms))"
 )
 _ADJECTIVE = (
-    r"(?:short|quick|brief|concise|simple|easy|basic|plain|detailed|long|longer|full|thorough|in-depth|"
-    r"high[- ]level|one-sentence|one-line|two-sentence)"
+    rf"(?:{_VERY}(?:short|quick|brief|concise|simple|easy|basic|plain|detailed|long|longer|full|thorough|in-depth|"
+    r"high[- ]level|one[- ]sentence|one[- ]line|two[- ]sentence))"
 )
 _NOUN = r"(?:answer|version|explanation|overview|summary|description|introduction|intro|rundown|take)"
 # Requests of their own: "keep it short and simple", "be concise", "short answer please", "Give me the short
@@ -69,8 +76,8 @@ _REQUEST = (
     rf"(?:(?:keep|make) (?:it|this|that|the answer|your answer) {_ADJECTIVE}(?:(?:,| and| &) {_ADJECTIVE})*|"
     r"be (?:more )?(?:brief|concise|quick|thorough|detailed|succinct|specific)|"
     r"(?:don'?t|do not) go into (?:too much |much |a lot of )?detail|"
-    r"(?:say|put|explain|tell) (?:it|this|that) (?:simply|plainly|briefly|short|quickly|in a simple way)|"
-    rf"(?:(?:give me|i want|i'?d like|i need|just)\s+)?(?:the |a |an )?{_ADJECTIVE} {_NOUN}"
+    r"(?:say|put|explain|tell)(?: it| this| that)? (?:simply|plainly|briefly|short|quickly|in a simple way)|"
+    rf"(?:(?:give me|gimme|i want|i'?d like|i need|just)\s+)?(?:the |a |an )?{_ADJECTIVE} {_NOUN}"
     r"(?!\s+(?:of|on|about|for|to)\b)(?: please)?)"
 )
 # Manner only when set apart: after punctuation, or ending an imperative ("explain X step by step")
@@ -79,9 +86,11 @@ _SET_APART = (
     r"no (?:jargon|math|maths|equations)|short|brief|simple|simply|quickly|quick|concise|"
     rf"(?:max(?:imum)? |at most |just |only )?{_COUNTED}(?: (?:max|maximum|only|at most|tops))?)"
 )
-_PHRASE = rf"(?:{_SHORT}|{_LONG}|{_PLAIN}|{_REQUEST})"
-_ANY_PHRASE = rf"(?:{_PHRASE}|{_SET_APART})"
-_JOIN = r"(?:\s*(?:,|;|and|&|but)\s*)"
+_PHRASE = rf"(?:{_VERY}(?:{_SHORT}|{_LONG}|{_PLAIN})|{_REQUEST})"
+_ANY_PHRASE = rf"(?:{_PHRASE}|{_VERY}{_SET_APART})"
+# Between two phrases; "no wait" and "actually" correct the first ("briefly. no wait, in detail"): the last wins
+_CORRECTS = r"(?:no wait|actually|or rather|i mean)"
+_JOIN = rf"(?:(?:\s*(?:,|;|\.|!|and|&|but|or|{_CORRECTS}))+\s*)"
 _PHRASES = rf"{_PHRASE}(?:{_JOIN}{_ANY_PHRASE})*"
 _ANY_PHRASES = rf"{_ANY_PHRASE}(?:{_JOIN}{_ANY_PHRASE})*"
 
@@ -91,14 +100,15 @@ _ANY_PHRASES = rf"{_ANY_PHRASE}(?:{_JOIN}{_ANY_PHRASE})*"
 # followed by the question itself ("in simple terms what is X").
 _KEPT_LEAD = (
     r"(?P<keep>(?:(?:hi|hey|hello|ok|okay|so|now|quick question)\b[,:!]?\s+)*"
-    r"(?:(?:can|could|would|will) you\s+(?:please\s+)?|please\s+)?)"
+    r"(?:(?:can|could|would|will) (?:you|u)\s+(?:please\s+)?|please\s+|pls\s+)?)"
 )
 _QUESTION_START = (
     r"(?:what|how|why|when|where|who|which|is|are|does|do|did|can|could|explain|describe|define|tell|give|show|"
     r"summari[sz]e|compare|walk)\b"
 )
 _LEADING = re.compile(
-    rf"^{_KEPT_LEAD}(?:(?:{_ANY_PHRASES}|roughly|conceptually)(?:\s*[,:;\u2013\u2014-]\s*|\s+(?={_QUESTION_START}))"
+    rf"^{_KEPT_LEAD}(?:(?:{_ANY_PHRASES}|roughly|conceptually)(?:\s*,?\s*{_PLEASE})?"
+    rf"(?:\s*[,:;!.\u2013\u2014-]+\s*|\s+(?={_QUESTION_START}))"
     r"|(?:eli5|eli12|tl;? ?dr)(?:\s+(?:of|on|for))?\s+)(?=\S)",
     re.I,
 )
@@ -108,6 +118,12 @@ _TAIL = rf"(?:{_PLEASE}\s+)?(?:just\s+)?(?:{_SAYS}\b(?: it| this| that)?\s+)?"
 _END = rf"(?:\s*,?\s*{_PLEASE})*\s*\)?\s*[.!?]*\s*$"
 # After punctuation anything of the family; after a space only what is never a question's own end
 _TRAILING = re.compile(rf"(?:{_MARK}{_TAIL}{_ANY_PHRASES}|\s+(?:and |but )?{_TAIL}{_PHRASES}){_END}", re.I)
+# A yes/no question about something else ends with its own words: "Can GPT-2 summarize text in one sentence?",
+# "Does training happen step by step?"; only a phrase set off by punctuation is manner there
+_YES_NO = re.compile(
+    r"^(?:can|could|does|do|did|is|are|was|were|will|would|should|has|have)\s+(?!(?:you|u)\b)", re.I
+)
+_TRAILING_MARKED = re.compile(rf"{_MARK}{_TAIL}{_ANY_PHRASES}{_END}", re.I)
 _TRAILING_IMPERATIVE = re.compile(rf"(?:{_MARK}|\s+(?:and |but )?){_TAIL}{_ANY_PHRASES}{_END}", re.I)
 _SET_OFF = re.compile(rf"\s*(?:,\s*{_ANY_PHRASES}\s*,|\(\s*{_ANY_PHRASES}\s*\))\s*", re.I)
 # "briefly explain X", "explain in simple terms what X is", "tell me in one sentence what X does"
@@ -132,11 +148,13 @@ _ADJECTIVE_OF = re.compile(
 # --- a message of nothing else: the last answer again ----------------------------------------------
 
 _PREFIX = (
-    r"(?:(?:(?:hi|hey|ok|okay|so|now|hmm+|um+|uh+|no|nah|sorry|huh|what about|how about|"
-    r"i (?:don'?t|do not) (?:understand|get it)|that'?s confusing|confusing)\b|what\?|huh\?)[,.!?]*\s+)*"
+    r"(?:(?:(?:hi|hey|ok|okay|so|now|hmm+|um+|uh+|no|nah|sorry|huh|what about|how about|pls|please|"
+    r"i (?:don'?t|do not) (?:understand|get it)|that'?s confusing|confusing|(?:that|it) went over my head|"
+    r"i'?m (?:lost|confused))\b|what\?|huh\?)[,.!?]*\s+)*"
 )
 _AGAIN = (
-    r"(?:(?:can|could|would|will) you\s+)?(?:please\s+)?(?:(?:say|explain|put|tell me|write|give me|do|answer|"
+    r"(?:(?:can|could|would|will) (?:you|u)\s+)?(?:please\s+)?(?:(?:say|explain|put|tell me|write|give me|give|do|"
+    r"answer|"
     r"describe|try|make|keep|rephrase|phrase|word|repeat|go into|go|be)\s+)?"
     r"(?:(?:it|that|this|the answer|your answer|any)\s+)?(?:(?:again|once more),?\s+)?"
     r"(?:(?:but|and|only|just|a (?:bit|little|lot)|much|even|way)\s+)*"
@@ -157,8 +175,13 @@ _ELABORATE = (
     r"(?:;? ?didn'?t read)?|(?:a )?(?:tl;? ?dr|eli5|eli12)(?: (?:it|that|this|version))?|"
     r"what does (?:that|this|it) mean (?:in (?:plain|simple) (?:english|terms|words)|simply))"
 )
-_RESTYLE = rf"(?:{_AGAIN}(?:{_COMPARATIVE}|{_ELABORATE}|{_ANY_PHRASE}))"
-_ALONE = re.compile(rf"{_PREFIX}{_RESTYLE}(?:{_JOIN}{_RESTYLE})*(?:\s*,?\s*{_PLEASE})*\s*[.!?]*", re.I)
+_RESTYLE = (
+    rf"(?:{_AGAIN}{_VERY}(?:{_COMPARATIVE}|{_ELABORATE}|{_ANY_PHRASE})"
+    r"(?: (?:on|about|of) (?:that|it|this)| (?:a bit|a little|further|more|again))?)"
+)
+_ALONE = re.compile(
+    rf"{_PREFIX}{_RESTYLE}(?:(?:{_JOIN}|\s+){_RESTYLE})*(?:\s*[,.!]?\s*{_PLEASE})*\s*[.!?]*", re.I
+)
 
 # --- what length was asked ---------------------------------------------------------------------------
 
@@ -215,11 +238,20 @@ class Manner:
         return f"{earlier.rstrip()}, {self.in_words()}"
 
 
+# Emoji and pictographs say nothing of how to answer ("shorter 😅"); quoted text is the user's own words
+# ("why do the notes say 'simply put'?", "plot attention for 'explain it briefly'"), kept whole.
+_PICTOGRAPHS = re.compile("[\u2190-\u21ff\u2600-\u27bf\u2b00-\u2bff\ufe0f\u200d\U0001f000-\U0001faff]+")
+_QUOTED = re.compile("\"[^\"]*\"|\u201c[^\u201d]*\u201d|(?<!\\w)'[^']*'(?!\\w)")
+
+
 def read_manner(message: str) -> Manner:
     """The message's question and the length it asks for ("briefly", "in one sentence", "in detail")."""
     if len(message) > MAX_MANNER_CHARS:
         return Manner(message)
-    text = " ".join(message.replace("\u2019", "'").split())
+    text = " ".join(_PICTOGRAPHS.sub(" ", message.replace("\u2019", "'")).split())
+    quoted = _QUOTED.findall(text)
+    for i, quote in enumerate(quoted):  # hidden from the phrases, put back after
+        text = text.replace(quote, f"\ue000{i}\ue001", 1)
     if len(text) <= _LONGEST_REQUEST and _ALONE.fullmatch(text):
         detail, sentences = _length([text])
         if detail == "detailed" and sentences is None:  # "more detail" than the detailed answer it may follow
@@ -232,7 +264,13 @@ def read_manner(message: str) -> Manner:
         said.append(match.group(0))
         return keep
 
-    trailing = _TRAILING_IMPERATIVE if _IMPERATIVE.match(text) else _TRAILING
+    trailing = (
+        _TRAILING_IMPERATIVE
+        if _IMPERATIVE.match(text)
+        else _TRAILING_MARKED
+        if _YES_NO.match(text)
+        else _TRAILING
+    )
     for _ in range(3):  # "Briefly: what is X, in plain English?" has two
         before = text
         text = _LEADING.sub(lambda m: take(m, m.group("keep")), text, count=1)
@@ -243,6 +281,8 @@ def read_manner(message: str) -> Manner:
         text = _ADJECTIVE_OF.sub(lambda m: take(m, f"{m.group('article')} "), text)
         if text == before:
             break
+    for i, quote in enumerate(quoted):
+        text = text.replace(f"\ue000{i}\ue001", quote, 1)
     text = text.strip()
     if not said:
         return Manner(message)
@@ -264,7 +304,8 @@ def _length(phrases: list[str]) -> tuple[Detail | None, int | None]:
     """Brief, detailed or neither, and a number of sentences: "in one sentence" is brief and one."""
     detail: Detail | None = None
     sentences = None
-    for phrase in phrases:
+    pieces = [piece for phrase in phrases for piece in re.split(_CORRECTS, phrase, flags=re.I)]
+    for phrase in pieces:  # the last that says a length wins: "briefly. no wait, in detail"
         counted = _NUMBERED.search(phrase)
         if counted:
             words = counted.group("unit").lower().startswith("word")

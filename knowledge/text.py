@@ -344,7 +344,7 @@ FRAMES = (
     ),
     _frame(
         r"^(?:explain|define|describe|summari[sz]e|outline|introduce|clarify)\s+(?:to me\s+)?(?:briefly\s+)?"
-        r"(?:what\s+|how\s+)?(?P<s>.+?)(?:\s+(?:is|are|means?|works?|does))?$"
+        r"(?!why\b|whether\b|if\b)(?:what\s+|how\s+)?(?P<s>.+?)(?:\s+(?:is|are|means?|works?|does))?$"
     ),
     _frame(
         r"^(?:tell|teach)\s+(?:me|us)\s+(?:a bit\s+|a little\s+|more\s+|something\s+)?(?:about|on)\s+(?P<s>.+)$"

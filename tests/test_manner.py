@@ -39,6 +39,14 @@ QUESTION = "how does positional encoding work"
         (f"{QUESTION}? short, pls", "brief", None),
         (f"{QUESTION} in depth", "detailed", None),
         (f"{QUESTION}, without the jargon", None, None),
+        # intensified, with emoji and filler, or corrected ("no wait": the last length asked wins)
+        (f"really briefly, {QUESTION}?", "brief", None),
+        (f"{QUESTION}?? keep it super short lol", "brief", None),
+        (f"{QUESTION} to me like I'm a total newbie \U0001f64f", None, None),
+        (f"Plain English please: {QUESTION}", None, None),
+        (f"{QUESTION}? just a one-liner", "brief", None),
+        (f"{QUESTION} - keep it to two sentences", "brief", 2),
+        (f"{QUESTION}? briefly. no wait, in detail.", "detailed", None),
     ],
 )
 def test_the_manner_is_read_apart_from_the_question(
@@ -88,6 +96,11 @@ def test_the_manner_beside_its_verb_is_read_apart(message: str, question: str, d
         "Is Bark trained in English?",
         "Does training happen step by step?",
         "Does online learning need no math?",
+        # a yes/no question about something else ends with its own words; quoted words are the user's own
+        "Can GPT-2 summarize text in one sentence?",
+        "Is positional encoding explained in detail?",
+        "why do the notes say 'simply put' in the training part?",
+        'plot the attention for "explain it briefly"',
     ],
 )
 def test_words_of_length_that_are_the_question_stay(message: str) -> None:
@@ -113,6 +126,11 @@ def test_words_of_length_that_are_the_question_stay(message: str) -> None:
         ("Shorter, in 2 sentences", "brief"),
         ("what about with more depth?", "detailed"),
         ("like I'm a child, please", "brief"),  # plainer, asked of an answer of the notes' own sentences
+        ("hmm can u say that in simpler words", "brief"),
+        ("more detail, please \U0001f642", "detailed"),
+        ("that went over my head, simpler?", "brief"),
+        ("shorter. simpler. tl;dr. pls", "brief"),
+        ("could you give more detail on that?", "detailed"),
     ],
 )
 def test_a_message_that_asks_only_how_is_about_the_last_answer(message: str, detail: str | None) -> None:
