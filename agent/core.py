@@ -190,7 +190,7 @@ class Agent:
             )
             for mode, chunk in stream:
                 yield from record.take(mode, chunk)
-            served = served_style([r for name, r in record.results if name == "search_notes" and r], style)
+            served = served_style([r for _, r in record.results if r is not None], style)
             reply = self._build_reply(message, user, session, served, self._final_text(record), record)
             self._remember(reply, message, served)
         yield StreamEvent("reply", reply=reply)
@@ -263,12 +263,11 @@ class Agent:
         """The session's last questions, for follow-ups; "shorter please" asks none (``Manner.alone``)."""
         from langchain_core.messages import HumanMessage
 
-        from knowledge.manner import read_manner
+        from knowledge.manner import last_requests
 
         state = self._graph.get_state(config)
         messages = (state.values or {}).get("messages", []) if state else []
-        asked = [m.text for m in messages if isinstance(m, HumanMessage)]
-        return [q for q in asked if not read_manner(q).alone][-3:]
+        return last_requests([m.text for m in messages if isinstance(m, HumanMessage)], 3)
 
     def run_tool(self, name: str, args: dict[str, Any], user: str = "default") -> ToolResult:
         """Run one tool directly, outside a conversation (MCP clients, scripts); errors raise ValueError."""

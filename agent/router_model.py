@@ -33,7 +33,7 @@ from pydantic import ConfigDict, Field, PrivateAttr
 
 from agent.router import IntentRouter
 from agent.types import Choice
-from knowledge.manner import read_manner
+from knowledge.manner import last_requests, read_manner
 
 USER_SETTING = "attentive_user"  # the bind argument the loop's UserToRouter middleware sets
 CHOICES_KEY = "attentive_choices"  # where a clarifying question's choices ride on its AIMessage
@@ -179,7 +179,7 @@ def _request_of(earlier: Sequence[BaseMessage], text: str) -> str | None:
     asked = read_manner(text)
     if not asked.alone:
         return text
-    requests = [m.text for m in earlier if isinstance(m, HumanMessage) and not read_manner(m.text).alone]
+    requests = last_requests([m.text for m in earlier if isinstance(m, HumanMessage)])
     return asked.again(requests[-1]) if requests else None
 
 

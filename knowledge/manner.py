@@ -19,7 +19,9 @@ they say how to answer.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from knowledge.answer import BRIEF_SENTENCES, DETAILED_SENTENCES, Detail
 
@@ -246,8 +248,13 @@ _QUOTED = re.compile("\"[^\"]*\"|\u201c[^\u201d]*\u201d|(?<!\\w)'[^']*'(?!\\w)")
 
 def read_manner(message: str) -> Manner:
     """The message's question and the length it asks for ("briefly", "in one sentence", "in detail")."""
-    if len(message) > MAX_MANNER_CHARS:
-        return Manner(message)
+    return Manner(message) if len(message) > MAX_MANNER_CHARS else _read(message)
+
+
+# A turn reads one message up to four times (router, extractor, notes, history); kept short messages
+# only, so the cache holds at most 4096 x 1,000 characters.
+@lru_cache(maxsize=4096)
+def _read(message: str) -> Manner:
     text = " ".join(_PICTOGRAPHS.sub(" ", message.replace("\u2019", "'")).split())
     quoted = _QUOTED.findall(text)
     for i, quote in enumerate(quoted):  # hidden from the phrases, put back after
@@ -287,6 +294,18 @@ def read_manner(message: str) -> Manner:
     if not said:
         return Manner(message)
     return Manner(text if re.search(r"\w", text) else message, *_length(said))
+
+
+def last_requests(messages: Sequence[str], n: int = 1) -> list[str]:
+    """The last ``n`` messages that ask something of their own, oldest first: "shorter please" asks
+    nothing new, so a follow-up or a restyle after it refers to the request before it."""
+    found: list[str] = []
+    for message in reversed(messages):  # from the end: a long session is not read whole every turn
+        if len(found) == n:
+            break
+        if not read_manner(message).alone:
+            found.append(message)
+    return found[::-1]
 
 
 def length_asked(text: str) -> Detail | None:

@@ -105,7 +105,8 @@ def answer_from_notes(
 
 def served_style(results: Sequence[ToolResult], learned: AnswerStyle) -> AnswerStyle:
     """The style a turn's notes answer was composed in, for feedback to judge: the user's learned one,
-    or the one the message asked for ("briefly, what is X?" is brief whatever the user's style)."""
+    or the one the message asked for ("briefly, what is X?" is brief whatever the user's style).
+    ``results`` may hold any tool's results: only this tool's carry ``answer_style``."""
     served = [r.data["answer_style"] for r in results if "answer_style" in r.data]
     return AnswerStyle.from_value(served[0]) if served else learned
 
